@@ -1,0 +1,31 @@
+# Finds what dal needs; a missing piece stops configure naming the Debian package.
+function(dal_require_program var name package)
+  find_program(${var} ${name})
+  if(NOT ${var})
+    message(FATAL_ERROR "dal: '${name}' not found. Install it: apt-get install ${package}")
+  endif()
+endfunction()
+
+dal_require_program(DAL_RE2C re2c re2c)
+dal_require_program(DAL_LEMON lemon lemon)
+find_file(DAL_LEMPAR lempar.c PATHS /usr/share/lemon /usr/local/share/lemon /usr/share/sqlite3 NO_DEFAULT_PATH)
+if(NOT DAL_LEMPAR)
+  message(FATAL_ERROR "dal: lemon's template lempar.c not found. Install it: apt-get install lemon")
+endif()
+
+find_package(SQLite3 QUIET)
+if(NOT SQLite3_FOUND)
+  message(FATAL_ERROR "dal: SQLite 3 headers not found. Install them: apt-get install libsqlite3-dev")
+endif()
+
+find_package(cJSON CONFIG QUIET)
+if(NOT cJSON_FOUND)
+  message(FATAL_ERROR "dal: cJSON not found. Install it: apt-get install libcjson-dev")
+endif()
+
+if(DAL_BUILD_TESTS)
+  find_package(cmocka CONFIG QUIET)
+  if(NOT cmocka_FOUND)
+    message(FATAL_ERROR "dal: cmocka not found. Install it: apt-get install libcmocka-dev (or configure with -DDAL_BUILD_TESTS=OFF)")
+  endif()
+endif()

@@ -1,0 +1,2 @@
+/* placeholder: replaced by its owner */
+typedef int dal_placeholder_emit_;
