@@ -34,6 +34,7 @@ struct dal_db {
     dal_db *root;
     dal_options opts;     /* effective options (defaults, then opts, then URL) */
     char *path;           /* what followed "scheme:" in the URL, options removed */
+    void *priv;           /* the facade's (root handle only); backends leave it alone */
 };
 
 typedef enum dal_tx_state {
@@ -47,7 +48,7 @@ struct dal_tx {
     dal_tx *parent;       /* enclosing transaction for a savepoint, else NULL */
     unsigned depth;       /* 0 for a top-level transaction, 1.. for savepoints */
     dal_tx_state state;
-    bool child_active;    /* a savepoint inside this one is still active */
+    dal_tx *child;        /* the active savepoint inside this one, or NULL */
     void *bstate;         /* the backend's (a pinned connection, an undo log) */
 };
 
