@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dal needs to build and test, when missing.
+#   cmake/install-deps.sh            build + run (the demo)
+#   cmake/install-deps.sh --test     also what the tests need (cmocka, valgrind)
+#   cmake/install-deps.sh --fuzz     also clang and its runtime (libFuzzer)
+set -euo pipefail
+
+pkgs=(cmake make gcc pkg-config lemon re2c libsqlite3-dev libcjson-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --test) pkgs+=(libcmocka-dev valgrind sqlite3) ;;
+    --fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
+    --bench) pkgs+=(gnuplot-nox) ;;
+    *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "dal: installing Debian packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "dal: run as root or install: apt-get install ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
