@@ -435,7 +435,7 @@ static void param_type_init(ebuf *b, const char *ns, const m_type *t)
 static void row_model(ebuf *b, const m_schema *s, const m_query *q, const char *pre)
 {
     const char *ns = s->ns;
-    char st[NAME_MAX_LEN];
+    char st[NAME_MAX_LEN + 16];
     snprintf(st, sizeof st, "%s_row", pre);
     eb_printf(b, "static const dal_field %s_row_fields[] = {\n", pre);
     for (size_t i = 0; i < q->n_items; i++)

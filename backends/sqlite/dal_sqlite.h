@@ -1,0 +1,31 @@
+/*
+ * dal_sqlite.h - what the SQLite backend offers beyond the dal_db API: raw
+ * access to a pooled connection, for diagnostics, tests and SQL that the
+ * schema cannot express. The connection has every setting the backend
+ * applies (WAL, synchronous=NORMAL, busy_timeout, foreign_keys=ON, ...).
+ */
+#ifndef DAL_SQLITE_H
+#define DAL_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "dal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dal_sqlite_conn dal_sqlite_conn;
+
+/* Takes a connection from the pool of db (an "sqlite:" database; waits up to
+ * connection_timeout_ms like every operation) and gives its raw handle in
+ * *handle. Give it back with dal_sqlite_release; leave it outside any
+ * transaction. NULL with err filled on failure. */
+dal_sqlite_conn *dal_sqlite_acquire(dal_db *db, sqlite3 **handle, dal_error *err);
+void dal_sqlite_release(dal_db *db, dal_sqlite_conn *conn);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DAL_SQLITE_H */

@@ -1,0 +1,206 @@
+/*
+ * sqlite_internal.h - what the files of the SQLite backend share.
+ *
+ *   sqlite_sql.c      every SQL text (DDL, per-model statements, queries) and
+ *                     the bind plan that goes with it: the one place SQL is made
+ *   sqlite_values.c   binding values and decoding columns (typed, JSON, lists)
+ *   sqlite_conn.c     connections: open + pragmas, statement cache, busy
+ *                     retry, transactions primitives, error mapping
+ *   sqlite_backend.c  the dal_backend table: schema setup and the operations
+ *
+ * Identifiers in SQL come only from the schema descriptors and are always
+ * quoted; every value is bound as a parameter.
+ */
+#ifndef DAL_SQLITE_INTERNAL_H
+#define DAL_SQLITE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+
+#include "dal_backend.h"
+
+/* ------------------------------------------------------------------------ */
+/* SQL text and bind plans (sqlite_sql.c)                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A growing string; oom is set (and later appends ignored) when malloc fails. */
+typedef struct sq_buf {
+    char *s;
+    size_t n, cap;
+    bool oom;
+} sq_buf;
+
+void sq_buf_add(sq_buf *b, const char *text);
+void sq_buf_addn(sq_buf *b, const char *text, size_t len);
+void sq_buf_addc(sq_buf *b, char c);
+/* Appends an identifier quoted with "" (embedded quotes doubled). */
+void sq_buf_ident(sq_buf *b, const char *name);
+void sq_buf_uint(sq_buf *b, unsigned long v);
+/* Returns the string (the caller frees it) or NULL on OOM; resets b. */
+char *sq_buf_take(sq_buf *b);
+void sq_buf_free(sq_buf *b);
+
+/* What one '?' of a query's SQL is bound to. */
+typedef enum sq_bind_kind {
+    SQB_PARAM,  /* args[param], encoded as target's column (a list: JSON array) */
+    SQB_VALUE,  /* *value (a literal of the query), encoded as target's column */
+    SQB_NOW,    /* the call's current time */
+    SQB_INT     /* the integer i (LIMIT -1 when only an offset is given) */
+} sq_bind_kind;
+
+typedef struct sq_bind {
+    sq_bind_kind kind;
+    const dal_field *target; /* the column the value is compared with or stored in; NULL for limits */
+    unsigned param;
+    const dal_value *value;
+    int64_t i;
+} sq_bind;
+
+typedef struct sq_plan {
+    char *sql;
+    size_t n_binds;
+    sq_bind *binds;
+} sq_plan;
+
+/* Built-in statements of a model. Bind order:
+ *   INSERT   every field, in field order
+ *   GET, DELETE, EXISTS   the primary-key fields, in key order
+ *   UPDATE   the fields that are neither key nor @sequence, then the key
+ *            (RETURNING the @sequence fields)
+ *   UPSERT   every field (models without @sequence only)
+ *   LIST, COUNT   nothing */
+typedef enum sq_model_op {
+    SQ_INSERT, SQ_GET, SQ_UPDATE, SQ_UPSERT, SQ_DELETE, SQ_LIST, SQ_COUNT, SQ_EXISTS, SQ_N_OPS
+} sq_model_op;
+
+typedef struct sq_model_sql {
+    const dal_model *m;
+    char *sql[SQ_N_OPS];
+    size_t n_update;        /* UPDATE's SET fields, in bind order */
+    unsigned *update_fields;
+    size_t n_seq;           /* @sequence fields */
+    unsigned *seq_fields;
+} sq_model_sql;
+
+/* Per-model SQL for every model of the schema that has a table. */
+dal_code sq_model_sql_build(const dal_model *m, sq_model_sql *out, dal_error *err);
+void sq_model_sql_free(sq_model_sql *ms);
+
+/* SQL + bind plan of a select, update, delete or aggregate query. */
+dal_code sq_plan_build(const dal_query *q, sq_plan *out, dal_error *err);
+void sq_plan_free(sq_plan *p);
+
+/* The DDL of the whole schema, statements separated by ";\n". */
+char *sq_schema_ddl(const dal_schema *s);
+
+/* ------------------------------------------------------------------------ */
+/* Values (sqlite_values.c)                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Whether an optional field holds a value (required fields always do). */
+bool sq_field_present(const dal_field *f, const void *obj);
+/* Binds field f of obj at index idx in its storage encoding. */
+dal_code sq_bind_field(sqlite3_stmt *s, int idx, const dal_field *f, const void *obj, const dal_model *m,
+                       dal_error *err);
+/* Binds v (a parameter, key or literal) encoded as the column of target
+ * (NULL target: v as it is). Lists become one JSON array text. */
+dal_code sq_bind_value(sqlite3_stmt *s, int idx, const dal_field *target, const dal_value *v, dal_error *err);
+/* Decodes column col of the current row into field f of obj. On failure
+ * returns DAL_ERR_SERIALIZATION with the cause in err (the caller adds the
+ * table, key and column) and leaves the field zeroed. */
+dal_code sq_read_field(sqlite3_stmt *s, int col, const dal_field *f, void *obj, dal_error *err);
+/* Reads the whole row (column i = field i) into obj, which must be zeroed.
+ * On failure, clears obj and names table, key and column in err. */
+dal_code sq_read_row(sqlite3_stmt *s, const dal_model *m, const char *table, void *obj, dal_error *err);
+/* "id = '…'" from the key fields of obj, for messages. */
+void sq_describe_key(const dal_model *m, const void *obj, char *buf, size_t size);
+void sq_describe_key_values(const dal_model *m, const dal_value *key, char *buf, size_t size);
+/* "col = 'value'" for one scalar field of obj, or for a value. */
+void sq_describe_field(const dal_field *f, const void *obj, char *buf, size_t size);
+void sq_describe_value(const dal_field *f, const dal_value *v, char *buf, size_t size);
+/* Writes the integer v into a numeric field (sequence values). */
+void sq_store_int(const dal_field *f, void *obj, int64_t v);
+
+/* ------------------------------------------------------------------------ */
+/* Connections (sqlite_conn.c)                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Statements every connection keeps beside the per-model ones. */
+typedef enum sq_global_op {
+    SQG_BEGIN, SQG_COMMIT, SQG_ROLLBACK,
+    SQG_SP_BEGIN, SQG_SP_RELEASE, SQG_SP_ROLLBACK, /* the savepoint of one atomic operation */
+    SQG_SEQ_NEXT,                                  /* reserves n sequence values */
+    SQG_N
+} sq_global_op;
+
+#define SQ_ADHOC_SLOTS 16
+
+typedef struct sq_adhoc {
+    char *sql;
+    sqlite3_stmt *stmt;
+    uint64_t used;
+} sq_adhoc;
+
+typedef struct sq_state sq_state;
+
+typedef struct sq_conn {
+    sqlite3 *db;
+    const sq_state *st;
+    sqlite3_stmt **model_stmts; /* [model index * SQ_N_OPS + op] */
+    sqlite3_stmt **query_stmts; /* [query id] */
+    size_t n_model_stmts, n_query_stmts; /* kept here: a connection may outlive st */
+    sqlite3_stmt *global[SQG_N];
+    sq_adhoc adhoc[SQ_ADHOC_SLOTS];
+    uint64_t tick;
+} sq_conn;
+
+/* The backend's state of one open database (dal_db.state), shared by every
+ * handle and connection; read-only after open except through the pool. */
+struct sq_state {
+    const dal_schema *schema;
+    char *path;          /* file path, or ":memory:" */
+    bool memory;
+    dal_options opts;    /* effective: memory databases force one connection */
+    sq_model_sql *models;  /* [schema->n_models]; m == NULL for tables-less models */
+    sq_plan *queries;      /* [schema->n_queries] */
+    dal_pool *pool;
+    /* the threads that began the open top-level transactions, so that a
+     * call from such a thread that would wait for its own transaction fails
+     * at once instead of after busy_timeout_ms */
+    atomic_uint n_tx;
+    pthread_mutex_t tx_lock;
+    pthread_t *tx_threads;
+    size_t n_tx_threads, cap_tx_threads;
+};
+
+/* Pool hooks. */
+void *sq_conn_open(void *ctx, dal_error *err);
+void sq_conn_close(void *ctx, void *conn);
+
+/* Index of m in the schema, or -1. */
+int sq_model_index(const sq_state *st, const dal_model *m);
+/* The cached statement of a model op / declared query / global op, prepared
+ * on first use. NULL with err filled on failure. */
+sqlite3_stmt *sq_model_stmt(sq_conn *c, int mi, sq_model_op op, dal_error *err);
+sqlite3_stmt *sq_query_stmt(sq_conn *c, const dal_query *q, const sq_plan *plan, dal_error *err);
+sqlite3_stmt *sq_global_stmt(sq_conn *c, sq_global_op op, dal_error *err);
+
+/* sqlite3_step with retries on SQLITE_BUSY / SQLITE_LOCKED (exponential
+ * back-off with jitter) within busy_timeout. For a statement's first step. */
+int sq_step(sq_conn *c, sqlite3_stmt *s);
+/* Runs a statement to completion (reset afterwards); SQLite result code. */
+int sq_run(sq_conn *c, sqlite3_stmt *s);
+/* Runs SQL text once (not cached), with busy retry. */
+int sq_exec_text(sq_conn *c, const char *sql);
+
+/* Sets err from the connection's last error: SQLite code rc, with what
+ * (e.g. "insert into agents") in front. Constraint failures become
+ * DAL_ERR_CONSTRAINT; busy/locked past the timeout DAL_ERR_DATABASE. */
+dal_code sq_error(sq_conn *c, int rc, dal_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+#endif /* DAL_SQLITE_INTERNAL_H */

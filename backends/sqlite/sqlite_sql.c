@@ -1,0 +1,650 @@
+/*
+ * sqlite_sql.c - the one place SQL text is made, from the schema descriptors.
+ *
+ * Identifiers (tables, columns, indexes) come from the descriptors and are
+ * quoted; values never appear in SQL text: each becomes a '?' whose binding
+ * is recorded in a plan (sq_bind), so statements are prepared once per
+ * connection and reused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_internal.h"
+
+/* ------------------------------------------------------------------------ */
+/* Strings                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static bool buf_reserve(sq_buf *b, size_t more)
+{
+    if (b->oom)
+        return false;
+    if (b->n + more + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 128;
+    while (cap < b->n + more + 1)
+        cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (s == NULL) {
+        b->oom = true;
+        return false;
+    }
+    b->s = s;
+    b->cap = cap;
+    return true;
+}
+
+void sq_buf_addn(sq_buf *b, const char *text, size_t len)
+{
+    if (!buf_reserve(b, len))
+        return;
+    memcpy(b->s + b->n, text, len);
+    b->n += len;
+    b->s[b->n] = '\0';
+}
+
+void sq_buf_add(sq_buf *b, const char *text)
+{
+    sq_buf_addn(b, text, strlen(text));
+}
+
+void sq_buf_addc(sq_buf *b, char c)
+{
+    sq_buf_addn(b, &c, 1);
+}
+
+void sq_buf_ident(sq_buf *b, const char *name)
+{
+    sq_buf_addc(b, '"');
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            sq_buf_addc(b, '"');
+        sq_buf_addc(b, *p);
+    }
+    sq_buf_addc(b, '"');
+}
+
+void sq_buf_uint(sq_buf *b, unsigned long v)
+{
+    char tmp[24];
+    snprintf(tmp, sizeof tmp, "%lu", v);
+    sq_buf_add(b, tmp);
+}
+
+char *sq_buf_take(sq_buf *b)
+{
+    char *s = b->oom ? NULL : b->s;
+    if (b->oom)
+        free(b->s);
+    else if (s == NULL)
+        s = calloc(1, 1);
+    *b = (sq_buf){0};
+    return s;
+}
+
+void sq_buf_free(sq_buf *b)
+{
+    free(b->s);
+    *b = (sq_buf){0};
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pieces                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static const char *column_type(const dal_field *f)
+{
+    if (f->flags & DAL_F_LIST)
+        return "TEXT";
+    switch (f->type) {
+    case DAL_INT: case DAL_I32: case DAL_U32: case DAL_U64: case DAL_BOOL: case DAL_TIMESTAMP:
+        return "INTEGER";
+    case DAL_REAL:
+        return "REAL";
+    case DAL_ENUM:
+        return f->enumt && f->enumt->values ? "INTEGER" : "TEXT";
+    default:
+        return "TEXT";
+    }
+}
+
+/* "c1", "c2", ... for every field */
+static void add_columns(sq_buf *b, const dal_model *m)
+{
+    for (size_t i = 0; i < m->n_fields; i++) {
+        if (i)
+            sq_buf_add(b, ", ");
+        sq_buf_ident(b, m->fields[i].column);
+    }
+}
+
+/* "k1" = ? AND "k2" = ? */
+static void add_key_match(sq_buf *b, const dal_model *m)
+{
+    for (size_t k = 0; k < m->n_pk; k++) {
+        if (k)
+            sq_buf_add(b, " AND ");
+        sq_buf_ident(b, m->fields[m->pk[k]].column);
+        sq_buf_add(b, " = ?");
+    }
+}
+
+static void add_key_list(sq_buf *b, const dal_model *m)
+{
+    for (size_t k = 0; k < m->n_pk; k++) {
+        if (k)
+            sq_buf_add(b, ", ");
+        sq_buf_ident(b, m->fields[m->pk[k]].column);
+    }
+}
+
+static bool is_key(const dal_model *m, size_t field)
+{
+    for (size_t k = 0; k < m->n_pk; k++)
+        if (m->pk[k] == field)
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DDL                                                                       */
+/* ------------------------------------------------------------------------ */
+
+static bool unique_index_covers(const dal_model *m, size_t field)
+{
+    for (size_t i = 0; i < m->n_indexes; i++) {
+        const dal_index *x = &m->indexes[i];
+        if (x->unique && x->n_parts == 1 && x->parts[0].field == field)
+            return true;
+    }
+    return false;
+}
+
+static const char *on_delete_sql(dal_on_delete d)
+{
+    switch (d) {
+    case DAL_ON_DELETE_CASCADE: return "CASCADE";
+    case DAL_ON_DELETE_SET_NULL: return "SET NULL";
+    default: return "RESTRICT";
+    }
+}
+
+static void add_table_ddl(sq_buf *b, const dal_model *m)
+{
+    sq_buf_add(b, "CREATE TABLE IF NOT EXISTS ");
+    sq_buf_ident(b, m->table);
+    sq_buf_add(b, " (\n");
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dal_field *f = &m->fields[i];
+        sq_buf_add(b, "  ");
+        sq_buf_ident(b, f->column);
+        sq_buf_addc(b, ' ');
+        sq_buf_add(b, column_type(f));
+        if (!(f->flags & DAL_F_OPTIONAL) || (f->flags & DAL_F_LIST)) /* lists are never absent */
+            sq_buf_add(b, " NOT NULL");
+        if ((f->flags & DAL_F_UNIQUE) && !unique_index_covers(m, i))
+            sq_buf_add(b, " UNIQUE");
+        sq_buf_add(b, ",\n");
+    }
+    sq_buf_add(b, "  PRIMARY KEY (");
+    add_key_list(b, m);
+    sq_buf_addc(b, ')');
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dal_field *f = &m->fields[i];
+        if (f->ref == NULL)
+            continue;
+        sq_buf_add(b, ",\n  FOREIGN KEY (");
+        sq_buf_ident(b, f->column);
+        sq_buf_add(b, ") REFERENCES ");
+        sq_buf_ident(b, f->ref->model->table);
+        sq_buf_add(b, " (");
+        sq_buf_ident(b, f->ref->model->fields[f->ref->field].column);
+        sq_buf_add(b, ") ON DELETE ");
+        sq_buf_add(b, on_delete_sql(f->ref->on_delete));
+    }
+    sq_buf_add(b, "\n);\n");
+}
+
+static void add_index_ddl(sq_buf *b, const dal_model *m, const dal_index *x)
+{
+    sq_buf_add(b, x->unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ");
+    sq_buf_ident(b, x->name);
+    sq_buf_add(b, " ON ");
+    sq_buf_ident(b, m->table);
+    sq_buf_add(b, " (");
+    for (size_t p = 0; p < x->n_parts; p++) {
+        if (p)
+            sq_buf_add(b, ", ");
+        sq_buf_ident(b, m->fields[x->parts[p].field].column);
+        if (x->parts[p].desc)
+            sq_buf_add(b, " DESC");
+    }
+    sq_buf_add(b, ");\n");
+}
+
+char *sq_schema_ddl(const dal_schema *s)
+{
+    sq_buf b = {0};
+    sq_buf_add(&b, "CREATE TABLE IF NOT EXISTS \"dal_sequences\" (\n"
+                   "  \"tbl\" TEXT NOT NULL,\n  \"col\" TEXT NOT NULL,\n  \"value\" INTEGER NOT NULL,\n"
+                   "  PRIMARY KEY (\"tbl\", \"col\")\n);\n");
+    for (size_t i = 0; i < s->n_models; i++) {
+        const dal_model *m = s->models[i];
+        if (m->table == NULL)
+            continue;
+        add_table_ddl(&b, m);
+        for (size_t x = 0; x < m->n_indexes; x++)
+            add_index_ddl(&b, m, &m->indexes[x]);
+    }
+    return sq_buf_take(&b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per-model statements                                                      */
+/* ------------------------------------------------------------------------ */
+
+static char *sql_insert(const dal_model *m, bool upsert, const sq_model_sql *ms)
+{
+    sq_buf b = {0};
+    sq_buf_add(&b, "INSERT INTO ");
+    sq_buf_ident(&b, m->table);
+    sq_buf_add(&b, " (");
+    add_columns(&b, m);
+    sq_buf_add(&b, ") VALUES (");
+    for (size_t i = 0; i < m->n_fields; i++)
+        sq_buf_add(&b, i ? ", ?" : "?");
+    sq_buf_addc(&b, ')');
+    if (upsert) {
+        sq_buf_add(&b, " ON CONFLICT (");
+        add_key_list(&b, m);
+        if (ms->n_update == 0) {
+            sq_buf_add(&b, ") DO NOTHING");
+        } else {
+            sq_buf_add(&b, ") DO UPDATE SET ");
+            for (size_t u = 0; u < ms->n_update; u++) {
+                const char *col = m->fields[ms->update_fields[u]].column;
+                if (u)
+                    sq_buf_add(&b, ", ");
+                sq_buf_ident(&b, col);
+                sq_buf_add(&b, " = excluded.");
+                sq_buf_ident(&b, col);
+            }
+        }
+    }
+    return sq_buf_take(&b);
+}
+
+static char *sql_by_key(const char *head, const dal_model *m, bool columns, const char *tail)
+{
+    sq_buf b = {0};
+    sq_buf_add(&b, head);
+    if (columns) {
+        add_columns(&b, m);
+        sq_buf_add(&b, " FROM ");
+    }
+    sq_buf_ident(&b, m->table);
+    sq_buf_add(&b, " WHERE ");
+    add_key_match(&b, m);
+    sq_buf_add(&b, tail);
+    return sq_buf_take(&b);
+}
+
+static char *sql_update(const dal_model *m, const sq_model_sql *ms)
+{
+    sq_buf b = {0};
+    sq_buf_add(&b, "UPDATE ");
+    sq_buf_ident(&b, m->table);
+    sq_buf_add(&b, " SET ");
+    for (size_t u = 0; u < ms->n_update; u++) {
+        if (u)
+            sq_buf_add(&b, ", ");
+        sq_buf_ident(&b, m->fields[ms->update_fields[u]].column);
+        sq_buf_add(&b, " = ?");
+    }
+    if (ms->n_update == 0) /* every field is key or sequence: touch nothing, still match the row */
+        sq_buf_add(&b, "rowid = rowid");
+    sq_buf_add(&b, " WHERE ");
+    add_key_match(&b, m);
+    for (size_t s = 0; s < ms->n_seq; s++) {
+        sq_buf_add(&b, s ? ", " : " RETURNING ");
+        sq_buf_ident(&b, m->fields[ms->seq_fields[s]].column);
+    }
+    return sq_buf_take(&b);
+}
+
+static char *sql_list(const dal_model *m)
+{
+    sq_buf b = {0};
+    sq_buf_add(&b, "SELECT ");
+    add_columns(&b, m);
+    sq_buf_add(&b, " FROM ");
+    sq_buf_ident(&b, m->table);
+    sq_buf_add(&b, " ORDER BY ");
+    add_key_list(&b, m);
+    return sq_buf_take(&b);
+}
+
+static char *sql_count(const dal_model *m)
+{
+    sq_buf b = {0};
+    sq_buf_add(&b, "SELECT count(*) FROM ");
+    sq_buf_ident(&b, m->table);
+    return sq_buf_take(&b);
+}
+
+void sq_model_sql_free(sq_model_sql *ms)
+{
+    if (ms == NULL)
+        return;
+    for (int op = 0; op < SQ_N_OPS; op++)
+        free(ms->sql[op]);
+    free(ms->update_fields);
+    free(ms->seq_fields);
+    *ms = (sq_model_sql){0};
+}
+
+dal_code sq_model_sql_build(const dal_model *m, sq_model_sql *out, dal_error *err)
+{
+    sq_model_sql ms = {0};
+    ms.m = m;
+    ms.update_fields = calloc(m->n_fields ? m->n_fields : 1, sizeof *ms.update_fields);
+    ms.seq_fields = calloc(m->n_fields ? m->n_fields : 1, sizeof *ms.seq_fields);
+    if (ms.update_fields == NULL || ms.seq_fields == NULL)
+        goto oom;
+    for (size_t i = 0; i < m->n_fields; i++) {
+        if (m->fields[i].flags & DAL_F_SEQUENCE)
+            ms.seq_fields[ms.n_seq++] = (unsigned)i;
+        else if (!is_key(m, i))
+            ms.update_fields[ms.n_update++] = (unsigned)i;
+    }
+    ms.sql[SQ_INSERT] = sql_insert(m, false, &ms);
+    ms.sql[SQ_UPSERT] = sql_insert(m, true, &ms);
+    ms.sql[SQ_GET] = sql_by_key("SELECT ", m, true, "");
+    ms.sql[SQ_DELETE] = sql_by_key("DELETE FROM ", m, false, "");
+    ms.sql[SQ_EXISTS] = sql_by_key("SELECT 1 FROM ", m, false, "");
+    ms.sql[SQ_UPDATE] = sql_update(m, &ms);
+    ms.sql[SQ_LIST] = sql_list(m);
+    ms.sql[SQ_COUNT] = sql_count(m);
+    for (int op = 0; op < SQ_N_OPS; op++)
+        if (ms.sql[op] == NULL)
+            goto oom;
+    *out = ms;
+    return DAL_OK;
+oom:
+    sq_model_sql_free(&ms);
+    return dal_set_error(err, DAL_ERR_NOMEM, "out of memory building the SQL of %s", m->table);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Queries                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct plan_builder {
+    const dal_query *q;
+    sq_buf sql;
+    sq_bind *binds;
+    size_t n, cap;
+    bool oom;
+} plan_builder;
+
+static void add_bind(plan_builder *pb, sq_bind bind)
+{
+    if (pb->n == pb->cap) {
+        size_t cap = pb->cap ? pb->cap * 2 : 8;
+        sq_bind *nb = realloc(pb->binds, cap * sizeof *nb);
+        if (nb == NULL) {
+            pb->oom = true;
+            return;
+        }
+        pb->binds = nb;
+        pb->cap = cap;
+    }
+    pb->binds[pb->n++] = bind;
+    sq_buf_addc(&pb->sql, '?');
+}
+
+/* A '?' bound to an operand, encoded as the column of target. */
+static void add_operand(plan_builder *pb, const dal_operand *o, const dal_field *target)
+{
+    sq_bind b = {.target = target};
+    switch (o->kind) {
+    case DAL_ARG_PARAM: b.kind = SQB_PARAM; b.param = o->param; break;
+    case DAL_ARG_VALUE: b.kind = SQB_VALUE; b.value = &o->value; break;
+    case DAL_ARG_NOW: b.kind = SQB_NOW; break;
+    default: b.kind = SQB_INT; b.i = 0; break;
+    }
+    add_bind(pb, b);
+}
+
+/* Whether the operand may be NULL at run time (then = and != become IS and
+ * IS NOT, so that "x = $maybe_null" matches rows where x is null). */
+static bool operand_nullable(const dal_query *q, const dal_operand *o)
+{
+    if (o->kind == DAL_ARG_PARAM)
+        return o->param < q->n_params && (q->params[o->param].flags & DAL_F_OPTIONAL);
+    if (o->kind == DAL_ARG_VALUE)
+        return o->value.is_null;
+    return false;
+}
+
+static void add_expr(plan_builder *pb, const dal_expr *e)
+{
+    const dal_model *m = pb->q->model;
+    static const char *const cmp[] = {" = ", " != ", " < ", " <= ", " > ", " >= "};
+    switch (e->op) {
+    case DAL_OP_AND:
+    case DAL_OP_OR:
+        sq_buf_addc(&pb->sql, '(');
+        add_expr(pb, e->a);
+        sq_buf_add(&pb->sql, e->op == DAL_OP_AND ? " AND " : " OR ");
+        add_expr(pb, e->b);
+        sq_buf_addc(&pb->sql, ')');
+        return;
+    case DAL_OP_NOT:
+        sq_buf_add(&pb->sql, "(NOT ");
+        add_expr(pb, e->a);
+        sq_buf_addc(&pb->sql, ')');
+        return;
+    default:
+        break;
+    }
+    const dal_field *f = &m->fields[e->field];
+    sq_buf_ident(&pb->sql, f->column);
+    switch (e->op) {
+    case DAL_OP_IS_NULL: sq_buf_add(&pb->sql, " IS NULL"); return;
+    case DAL_OP_IS_NOT_NULL: sq_buf_add(&pb->sql, " IS NOT NULL"); return;
+    case DAL_OP_LIKE: sq_buf_add(&pb->sql, " LIKE "); break;
+    case DAL_OP_IN:
+        /* one JSON array parameter: the statement does not depend on the list's length */
+        sq_buf_add(&pb->sql, " IN (SELECT value FROM json_each(");
+        add_operand(pb, &e->rhs, f);
+        sq_buf_add(&pb->sql, "))");
+        return;
+    case DAL_OP_EQ:
+    case DAL_OP_NE:
+        if (operand_nullable(pb->q, &e->rhs)) {
+            sq_buf_add(&pb->sql, e->op == DAL_OP_EQ ? " IS " : " IS NOT ");
+            break;
+        }
+        /* fall through */
+    default:
+        sq_buf_add(&pb->sql, cmp[e->op - DAL_OP_EQ]);
+        break;
+    }
+    add_operand(pb, &e->rhs, f);
+}
+
+static void add_where(plan_builder *pb)
+{
+    if (pb->q->where == NULL)
+        return;
+    sq_buf_add(&pb->sql, " WHERE ");
+    add_expr(pb, pb->q->where);
+}
+
+static void add_limit(plan_builder *pb)
+{
+    const dal_query *q = pb->q;
+    if (q->limit.kind == DAL_ARG_NONE && q->offset.kind == DAL_ARG_NONE)
+        return;
+    sq_buf_add(&pb->sql, " LIMIT ");
+    if (q->limit.kind == DAL_ARG_NONE)
+        add_bind(pb, (sq_bind){.kind = SQB_INT, .i = -1});
+    else
+        add_operand(pb, &q->limit, NULL);
+    if (q->offset.kind != DAL_ARG_NONE) {
+        sq_buf_add(&pb->sql, " OFFSET ");
+        add_operand(pb, &q->offset, NULL);
+    }
+}
+
+static bool order_has(const dal_query *q, unsigned field)
+{
+    for (size_t o = 0; o < q->n_order; o++)
+        if (q->order[o].field == field)
+            return true;
+    return false;
+}
+
+static void plan_select(plan_builder *pb)
+{
+    const dal_query *q = pb->q;
+    const dal_model *m = q->model;
+    sq_buf_add(&pb->sql, "SELECT ");
+    add_columns(&pb->sql, m);
+    sq_buf_add(&pb->sql, " FROM ");
+    sq_buf_ident(&pb->sql, m->table);
+    add_where(pb);
+    sq_buf_add(&pb->sql, " ORDER BY ");
+    bool first = true;
+    for (size_t o = 0; o < q->n_order; o++, first = false) {
+        if (!first)
+            sq_buf_add(&pb->sql, ", ");
+        sq_buf_ident(&pb->sql, m->fields[q->order[o].field].column);
+        sq_buf_add(&pb->sql, q->order[o].desc ? " DESC" : " ASC");
+    }
+    /* ties: the primary key ascending (SQLite sorts NULLs first ascending,
+     * last descending, which is the documented order) */
+    for (size_t k = 0; k < m->n_pk; k++) {
+        if (order_has(q, m->pk[k]))
+            continue;
+        if (!first)
+            sq_buf_add(&pb->sql, ", ");
+        first = false;
+        sq_buf_ident(&pb->sql, m->fields[m->pk[k]].column);
+        sq_buf_add(&pb->sql, " ASC");
+    }
+    add_limit(pb);
+}
+
+static void plan_update(plan_builder *pb)
+{
+    const dal_query *q = pb->q;
+    const dal_model *m = q->model;
+    sq_buf_add(&pb->sql, "UPDATE ");
+    sq_buf_ident(&pb->sql, m->table);
+    sq_buf_add(&pb->sql, " SET ");
+    for (size_t i = 0; i < q->n_set; i++) {
+        const dal_field *f = &m->fields[q->set[i].field];
+        if (i)
+            sq_buf_add(&pb->sql, ", ");
+        sq_buf_ident(&pb->sql, f->column);
+        sq_buf_add(&pb->sql, " = ");
+        add_operand(pb, &q->set[i].value, f);
+    }
+    if (q->n_set == 0)
+        sq_buf_add(&pb->sql, "rowid = rowid");
+    add_where(pb);
+}
+
+static void plan_delete(plan_builder *pb)
+{
+    sq_buf_add(&pb->sql, "DELETE FROM ");
+    sq_buf_ident(&pb->sql, pb->q->model->table);
+    add_where(pb);
+}
+
+static const char *agg_fn_sql(dal_agg_fn fn)
+{
+    switch (fn) {
+    case DAL_AGG_SUM: return "sum(";
+    case DAL_AGG_AVG: return "avg(";
+    case DAL_AGG_MIN: return "min(";
+    case DAL_AGG_MAX: return "max(";
+    default: return "(";
+    }
+}
+
+static void plan_aggregate(plan_builder *pb)
+{
+    const dal_query *q = pb->q;
+    const dal_model *m = q->model;
+    sq_buf_add(&pb->sql, "SELECT ");
+    for (size_t i = 0; i < q->n_items; i++) {
+        const dal_agg_item *it = &q->items[i];
+        if (i)
+            sq_buf_add(&pb->sql, ", ");
+        if (it->fn == DAL_AGG_COUNT && it->field < 0) {
+            sq_buf_add(&pb->sql, "count(*)");
+            continue;
+        }
+        sq_buf_add(&pb->sql, it->fn == DAL_AGG_COUNT ? "count(" : agg_fn_sql(it->fn));
+        sq_buf_ident(&pb->sql, m->fields[it->field].column);
+        sq_buf_addc(&pb->sql, ')');
+    }
+    sq_buf_add(&pb->sql, " FROM ");
+    sq_buf_ident(&pb->sql, m->table);
+    add_where(pb);
+    for (size_t g = 0; g < q->n_group; g++) {
+        sq_buf_add(&pb->sql, g ? ", " : " GROUP BY ");
+        sq_buf_ident(&pb->sql, m->fields[q->group[g]].column);
+    }
+    /* order: by result column position (row fields), then the group fields asc */
+    bool first = true;
+    for (size_t o = 0; o < q->n_order; o++, first = false) {
+        sq_buf_add(&pb->sql, first ? " ORDER BY " : ", ");
+        sq_buf_uint(&pb->sql, q->order[o].field + 1);
+        sq_buf_add(&pb->sql, q->order[o].desc ? " DESC" : " ASC");
+    }
+    for (size_t i = 0; i < q->n_items; i++) {
+        if (q->items[i].fn != DAL_AGG_GROUP || order_has(q, (unsigned)i))
+            continue;
+        sq_buf_add(&pb->sql, first ? " ORDER BY " : ", ");
+        first = false;
+        sq_buf_uint(&pb->sql, i + 1);
+        sq_buf_add(&pb->sql, " ASC");
+    }
+    add_limit(pb);
+}
+
+void sq_plan_free(sq_plan *p)
+{
+    if (p == NULL)
+        return;
+    free(p->sql);
+    free(p->binds);
+    *p = (sq_plan){0};
+}
+
+dal_code sq_plan_build(const dal_query *q, sq_plan *out, dal_error *err)
+{
+    plan_builder pb = {.q = q};
+    switch (q->kind) {
+    case DAL_Q_SELECT: plan_select(&pb); break;
+    case DAL_Q_UPDATE: plan_update(&pb); break;
+    case DAL_Q_DELETE: plan_delete(&pb); break;
+    case DAL_Q_AGGREGATE: plan_aggregate(&pb); break;
+    }
+    char *sql = sq_buf_take(&pb.sql);
+    if (sql == NULL || pb.oom) {
+        free(sql);
+        free(pb.binds);
+        return dal_set_error(err, DAL_ERR_NOMEM, "out of memory building the SQL of %s.%s", q->model->name,
+                             q->name);
+    }
+    out->sql = sql;
+    out->binds = pb.binds;
+    out->n_binds = pb.n;
+    return DAL_OK;
+}
