@@ -28,6 +28,8 @@ static void grow(ebuf *b, size_t need)
 
 void eb_printf(ebuf *b, const char *fmt, ...)
 {
+    if (fmt == NULL) /* never, but gcc -O2 with UBSan warns it could be */
+        return;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);

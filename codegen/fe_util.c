@@ -104,9 +104,12 @@ void fe_buf_putc(fe_buf *b, char c)
 
 void fe_buf_vprintf(fe_buf *b, const char *fmt, va_list ap)
 {
+    if (fmt == NULL) /* never, but gcc -O2 with UBSan warns it could be */
+        return;
     va_list copy;
+    char probe[1];
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = vsnprintf(probe, sizeof probe, fmt, copy);
     va_end(copy);
     if (n < 0)
         return;

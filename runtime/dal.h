@@ -483,7 +483,12 @@ dal_code dal_rollback(dal_tx *tx, dal_error *err);
 void dal_tx_free(dal_tx *tx);
 
 /* Per-model operations. obj / objs are in-out: defaults, @sequence and
- * @updated_now values the storage assigned are written back on success. */
+ * @updated_now values the storage assigned are written back on success.
+ * Insert fills a field from its @default only when the field is empty: an
+ * absent optional, a NULL text or map, an empty uuid. Numbers, bools, enums,
+ * required timestamps and json (NULL is JSON null) always hold a value; the
+ * generated _init gives them their defaults. A required text left NULL or a
+ * required uuid left empty is DAL_ERR_INVALID naming the field. */
 dal_code dal_insert(dal_db *db, const dal_model *m, void *obj, dal_error *err);
 dal_code dal_insert_many(dal_db *db, const dal_model *m, void *objs, size_t n, dal_error *err);
 /* key: one dal_value per primary-key field. *found false (and out unchanged)

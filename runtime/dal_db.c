@@ -440,6 +440,8 @@ static dal_code apply_default(const dal_field *f, void *obj, int64_t now, dal_er
             return dal_set_error(err, DAL_ERR_NOMEM, "out of memory applying the default of %s", f->name);
         return DAL_OK;
     case DAL_JSON:
+        /* NULL is JSON null, a value: nothing to fill */
+        return DAL_OK;
     case DAL_MAP_TEXT:
     case DAL_MAP_JSON:
         if (*(cJSON **)p == NULL && d->kind == DAL_DEF_EMPTY_MAP) {
@@ -463,7 +465,8 @@ static dal_code apply_default(const dal_field *f, void *obj, int64_t now, dal_er
         break;
     }
     case DAL_TIMESTAMP:
-        if (has == NULL && (*(int64_t *)p != 0 || d->kind != DAL_DEF_NOW))
+        /* a required timestamp always holds a value (0 is 1970-01-01) */
+        if (has == NULL)
             return DAL_OK;
         *(int64_t *)p = d->kind == DAL_DEF_NOW ? now : d->i;
         break;
@@ -626,6 +629,9 @@ static dal_code check_values(const dal_value *v, size_t n, const char *what, dal
         bool needs_string = v[i].type == DAL_TEXT || v[i].type == DAL_UUID;
         if (!v[i].is_null && !v[i].is_list && needs_string && v[i].as.s == NULL)
             return dal_set_error(err, DAL_ERR_INVALID, "%s: value %zu is a NULL string", what, i + 1);
+        if (v[i].is_list && v[i].as.list.n > 0 && v[i].as.list.v == NULL)
+            return dal_set_error(err, DAL_ERR_INVALID, "%s: value %zu is a list of %zu values with no array", what,
+                                 i + 1, v[i].as.list.n);
     }
     return DAL_OK;
 }
