@@ -1682,6 +1682,11 @@ static void check_tables(checker *c)
     fe_names tables = {0};
     for (size_t i = 0; i < c->s->n_models; i++) {
         const m_model *m = &c->s->models[i];
+        if (strcmp(m->table, "schema_migrations") == 0 || strcmp(m->table, "dal_sequences") == 0) {
+            diag_error_at(c->d, c->ast->models[i]->name, "model %s: table '%s' is reserved for the storage "
+                          "layer (rename it with @@table)", m->name, m->table);
+            continue;
+        }
         long j = fe_names_put(&tables, m->table, strlen(m->table), (long)i);
         if (j >= 0 && strcmp(m->snake, c->s->models[j].snake) != 0)
             diag_error_at(c->d, c->ast->models[i]->name, "models %s and %s have the same table "

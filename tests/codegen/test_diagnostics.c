@@ -421,6 +421,13 @@ static const diag_case cases[] = {
      "t.dal:3:7: error: models A and B have the same table 'as'\n"
      "model B { id int @id  @@table(\"as\") }\n"
      "      ^\n"},
+    {"reserved_table",
+     NS "model SchemaMigration { id int @id }\n",
+     0,
+     "t.dal:2:7: error: model SchemaMigration: table 'schema_migrations' is reserved for the storage layer "
+     "(rename it with @@table)\n"
+     "model SchemaMigration { id int @id }\n"
+     "      ^\n"},
 
     /* ---- defaults */
     {"default_wrong_type",
