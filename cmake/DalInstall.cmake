@@ -5,7 +5,7 @@ include(CMakePackageConfigHelpers)
 
 install(TARGETS dal EXPORT dalTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS dalc EXPORT dalTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES runtime/dal.h runtime/dal_backend.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/dal)
+install(FILES runtime/dal.h runtime/dal_backend.h runtime/dal_builder.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/dal)
 install(EXPORT dalTargets NAMESPACE dal:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/dal)
 install(FILES cmake/DalGenerate.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/dal)
 configure_package_config_file(cmake/dalConfig.cmake.in

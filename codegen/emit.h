@@ -83,4 +83,9 @@ void query_signature(ebuf *b, const m_schema *s, const m_query *q);
 void emit_header(ebuf *b, const m_schema *s, const char *source_name);
 void emit_source(ebuf *b, const m_schema *s, const char *source_name);
 
+/* The typed run-time query builder of model m (emit_builder.c): its
+ * declarations in the header, its wrappers in the source. */
+void emit_builder_header(ebuf *b, const m_schema *s, const m_model *m);
+void emit_builder_source(ebuf *b, const m_schema *s, const m_model *m);
+
 #endif /* DALC_EMIT_H */

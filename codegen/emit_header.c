@@ -26,7 +26,7 @@ static void banner(ebuf *b, const m_schema *s, const char *source_name)
               " */\n",
               s->ns, DALC_VERSION, source_name, s->ns, up(s->ns, u, sizeof u));
     eb_printf(b, "#ifndef %s_H\n#define %s_H\n\n", u, u);
-    eb_puts(b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"dal.h\"\n\n");
+    eb_puts(b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"dal.h\"\n#include \"dal_builder.h\"\n\n");
     eb_printf(b,
               "#if DAL_ABI_VERSION != %d\n"
               "#error \"%s.h was generated for dal ABI %d, but dal.h is another version: regenerate it with this dal's dalc\"\n"
@@ -315,6 +315,7 @@ void emit_header(ebuf *b, const m_schema *s, const char *source_name)
         record_functions(b, t);
         storage_functions(b, s, m);
         query_functions(b, s, m);
+        emit_builder_header(b, s, m);
     }
     for (size_t i = 0; i < s->n_queries; i++) {
         const m_query *q = &s->queries[i];

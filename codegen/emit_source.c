@@ -860,6 +860,7 @@ void emit_source(ebuf *b, const m_schema *s, const char *source_name)
         for (size_t j = 0; j < s->n_queries; j++)
             if (s->queries[j].model == m)
                 query_function(b, s, &s->queries[j]);
+        emit_builder_source(b, s, m);
     }
     for (size_t i = 0; i < s->n_queries; i++) {
         const m_query *q = &s->queries[i];

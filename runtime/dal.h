@@ -507,6 +507,8 @@ dal_code dal_count(dal_db *db, const dal_model *m, int64_t *n, dal_error *err);
 /* Declared (or built) queries. args: q->n_params values. */
 dal_code dal_query_many(dal_db *db, const dal_query *q, const dal_value *args, dal_list *out, dal_error *err);
 dal_code dal_query_one(dal_db *db, const dal_query *q, const dal_value *args, void *out, bool *found, dal_error *err);
+/* select: *n = rows dal_query_many would return (limit and offset apply). */
+dal_code dal_count_query(dal_db *db, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err);
 /* update / delete: *changed rows (may be NULL). For DAL_R_ONE updates, no
  * changed row is DAL_ERR_NOT_FOUND. */
 dal_code dal_exec(dal_db *db, const dal_query *q, const dal_value *args, int64_t *changed, dal_error *err);

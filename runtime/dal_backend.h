@@ -90,6 +90,9 @@ typedef struct dal_backend {
     dal_code (*checkpoint)(dal_db *db, dal_error *err);
     dal_code (*storage_size)(dal_db *db, uint64_t *bytes, dal_error *err);
     dal_code (*pool_status)(dal_db *db, dal_pool_status *st, dal_error *err);
+
+    /* Select q counted: *n = rows select would return (limit and offset apply). */
+    dal_code (*count_query)(dal_db *h, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err);
 } dal_backend;
 
 /* The backends compiled into this library (a NULL-terminated array made by the

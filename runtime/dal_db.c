@@ -736,6 +736,19 @@ dal_code dal_query_many(dal_db *db, const dal_query *q, const dal_value *args, d
     return rc;
 }
 
+dal_code dal_count_query(dal_db *db, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err)
+{
+    dal_code rc = check_query(db, q, args, DAL_Q_SELECT, err);
+    if (rc != DAL_OK)
+        return rc;
+    if (n == NULL)
+        return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output count", q->model->name, q->name);
+    if (db->vt->count_query == NULL)
+        return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: the %s backend cannot count a query", q->model->name,
+                             q->name, db->vt->scheme);
+    return db->vt->count_query(db, q, args, n, err);
+}
+
 dal_code dal_query_one(dal_db *db, const dal_query *q, const dal_value *args, void *out, bool *found,
                        dal_error *err)
 {

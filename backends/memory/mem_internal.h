@@ -289,6 +289,10 @@ void mem_rowvec_free(mem_rowvec *rv);
 dal_code mem_match(mem_store *st, mem_table *t, const dal_query *q, const dal_value *args, int64_t now,
                    mem_rowvec *out, mem_count *c, dal_error *err);
 
+/* Rows a select query would return, counted (its where, limit and offset). */
+dal_code mem_count_select(mem_store *st, mem_table *t, const dal_query *q, const dal_value *args, int64_t *n,
+                          mem_count *c, dal_error *err);
+
 /* Rows of child whose field (the leading part of index oidx) equals v. */
 dal_code mem_rows_equal(const mem_table *t, int oidx, const mem_cval *v, mem_rowvec *out, mem_count *c,
                         dal_error *err);

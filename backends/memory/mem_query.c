@@ -879,6 +879,26 @@ dal_code mem_select(mem_store *st, mem_table *t, const dal_query *q, const dal_v
     return rc;
 }
 
+dal_code mem_count_select(mem_store *st, mem_table *t, const dal_query *q, const dal_value *args, int64_t *n,
+                          mem_count *c, dal_error *err)
+{
+    qenv e = {st, t, q, args, dal_now_us()};
+    size_t limit = operand_count(&e, &q->limit, SIZE_MAX);
+    size_t offset = operand_count(&e, &q->offset, 0);
+    mem_rowvec rows;
+    mem_rowvec_init(&rows);
+    bool in_order = false, merged = false;
+    dal_code rc = DAL_OK;
+    if (limit > 0)
+        rc = gather(&e, NULL, sat_add(offset, limit), &rows, &in_order, &merged, c, err);
+    if (rc == DAL_OK) {
+        size_t after = rows.n > offset ? rows.n - offset : 0;
+        *n = (int64_t)(after < limit ? after : limit);
+    }
+    mem_rowvec_free(&rows);
+    return rc;
+}
+
 dal_code mem_match(mem_store *st, mem_table *t, const dal_query *q, const dal_value *args, int64_t now,
                    mem_rowvec *out, mem_count *c, dal_error *err)
 {

@@ -1017,6 +1017,20 @@ static dal_code mem_select_call(dal_db *h, const dal_query *q, const dal_value *
     return rc;
 }
 
+static dal_code mem_count_query_call(dal_db *h, const dal_query *q, const dal_value *args, int64_t *n,
+                                    dal_error *err)
+{
+    access a;
+    dal_code rc = enter(h, false, &a, err);
+    if (rc != DAL_OK)
+        return rc;
+    mem_table *t = table_of(a.st, q->model);
+    mem_count c = {0, 0, 0};
+    rc = t == NULL ? no_table(q->model, q->name, err) : mem_count_select(a.st, t, q, args, n, &c, err);
+    leave(&a, &c);
+    return rc;
+}
+
 static dal_code mem_aggregate_call(dal_db *h, const dal_query *q, const dal_value *args, dal_list *out,
                                    dal_error *err)
 {
@@ -1757,4 +1771,5 @@ const dal_backend dal_memory_backend = {
     .checkpoint = mem_checkpoint,
     .storage_size = mem_storage_size,
     .pool_status = mem_pool_status,
+    .count_query = mem_count_query_call,
 };

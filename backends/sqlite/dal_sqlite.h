@@ -24,6 +24,14 @@ typedef struct dal_sqlite_conn dal_sqlite_conn;
 dal_sqlite_conn *dal_sqlite_acquire(dal_db *db, sqlite3 **handle, dal_error *err);
 void dal_sqlite_release(dal_db *db, dal_sqlite_conn *conn);
 
+/* The SQL text the backend runs for q (a select, update, delete or
+ * aggregate; args: its parameters, may be NULL when it has none) and the
+ * values bound to its '?' in order as a JSON array (text-valued enum
+ * members by name,
+ * "now" for the call's time). Both malloc'd; the caller frees them. */
+dal_code dal_sqlite_query_sql(const dal_query *q, const dal_value *args, char **sql, char **params_json,
+                              dal_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -461,12 +461,41 @@ static dal_code run_row_write(sq_conn *c, sqlite3_stmt *s, const dal_model *m, c
     return code;
 }
 
-static dal_code insert_rows(sq_call *call, int mi, const sq_model_sql *ms, char *objs, size_t n, dal_error *err)
+/* Gives back the n values of every @sequence field of m that
+ * take_sequences reserved, when the insert that was to use them failed
+ * inside the caller's transaction. That transaction holds the write lock,
+ * so no one took values since. Best effort: on a failure here the sequence
+ * has a gap, which is all it costs. */
+static void give_back_sequences(sq_conn *c, const sq_model_sql *ms, size_t n)
+{
+    if (sqlite3_get_autocommit(c->db))
+        return; /* the failure ended the transaction, and the values with it */
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(c->db,
+                           "UPDATE \"dal_sequences\" SET \"value\" = \"value\" - ? "
+                           "WHERE \"tbl\" = ? AND \"col\" = ?",
+                           -1, &s, NULL) == SQLITE_OK) {
+        for (size_t q = 0; q < ms->n_seq; q++) {
+            sqlite3_bind_int64(s, 1, (int64_t)n);
+            sqlite3_bind_text(s, 2, ms->m->table, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 3, ms->m->fields[ms->seq_fields[q]].column, -1, SQLITE_STATIC);
+            sq_run(c, s);
+        }
+    }
+    sqlite3_finalize(s);
+}
+
+/* give_back: on failure, return the sequence values taken (see sq_insert). */
+static dal_code insert_rows(sq_call *call, int mi, const sq_model_sql *ms, char *objs, size_t n, bool give_back,
+                            dal_error *err)
 {
     const dal_model *m = ms->m;
     dal_code rc = DAL_OK;
-    if (ms->n_seq > 0)
+    bool taken = false;
+    if (ms->n_seq > 0) {
         rc = take_sequences(call->c, ms, objs, n, err);
+        taken = rc == DAL_OK;
+    }
     sqlite3_stmt *s = rc == DAL_OK ? sq_model_stmt(call->c, mi, SQ_INSERT, err) : NULL;
     if (rc == DAL_OK && s == NULL)
         rc = err ? err->code : DAL_ERR_DATABASE;
@@ -475,6 +504,8 @@ static dal_code insert_rows(sq_call *call, int mi, const sq_model_sql *ms, char 
         if ((rc = bind_all_fields(s, m, obj, err)) == DAL_OK)
             rc = run_row_write(call->c, s, m, obj, "insert into", err);
     }
+    if (rc != DAL_OK && taken && give_back)
+        give_back_sequences(call->c, ms, n);
     return rc;
 }
 
@@ -488,12 +519,17 @@ static dal_code sq_insert(dal_db *h, const dal_model *m, void *objs, size_t n, d
     dal_code rc = call_begin(h, &call, true, err);
     if (rc != DAL_OK)
         return rc;
-    /* one row without @sequence is one statement: atomic by itself */
-    bool atomic = n > 1 || ms->n_seq > 0;
+    /* One row is one INSERT, atomic by itself. Its @sequence values are
+     * taken by a statement before it: on its own that pair runs in a
+     * transaction; inside the caller's it needs no savepoint (whose
+     * sub-journal copies every page the row touches), because a failed
+     * INSERT gives the values back. */
+    bool give_back = n == 1 && ms->n_seq > 0 && call.in_tx;
+    bool atomic = (n > 1 || ms->n_seq > 0) && !give_back;
     if (atomic)
         rc = atomic_begin(&call, err);
     if (rc == DAL_OK) {
-        rc = insert_rows(&call, mi, ms, objs, n, err);
+        rc = insert_rows(&call, mi, ms, objs, n, give_back, err);
         if (atomic)
             rc = atomic_end(&call, rc, err);
     }
@@ -615,7 +651,7 @@ static dal_code upsert_with_sequence(sq_call *call, int mi, const sq_model_sql *
         bool matched = false;
         return update_row(call, mi, ms, obj, &matched, err);
     }
-    return insert_rows(call, mi, ms, obj, 1, err);
+    return insert_rows(call, mi, ms, obj, 1, false, err);
 }
 
 static dal_code sq_upsert(dal_db *h, const dal_model *m, void *obj, dal_error *err)
@@ -830,6 +866,40 @@ static dal_code sq_aggregate(dal_db *h, const dal_query *q, const dal_value *arg
         return rc;
     rc = read_rows(qc.call.c, qc.stmt, q->row, q->model->table, SIZE_MAX, out, err);
     query_end(&qc);
+    return rc;
+}
+
+/* q counted by SELECT count(*) over its select (its own statement, cached
+ * by SQL text like every query built at run time). */
+static dal_code sq_count_query(dal_db *h, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err)
+{
+    if (q->model->table == NULL)
+        return dal_set_error(err, DAL_ERR_INVALID, "count of %s, which has no table", q->model->name);
+    dal_query counted = *q;
+    counted.id = -1;
+    sq_plan plan;
+    dal_code rc = sq_count_plan_build(&counted, &plan, err);
+    if (rc != DAL_OK)
+        return rc;
+    sq_call call;
+    if ((rc = call_begin(h, &call, false, err)) != DAL_OK) {
+        sq_plan_free(&plan);
+        return rc;
+    }
+    sqlite3_stmt *s = sq_query_stmt(call.c, &counted, &plan, err);
+    if (s == NULL)
+        rc = err ? err->code : DAL_ERR_DATABASE;
+    else if ((rc = bind_plan(s, &plan, args, err)) == DAL_OK) {
+        int src = sq_step(call.c, s);
+        if (src == SQLITE_ROW)
+            *n = sqlite3_column_int64(s, 0);
+        else
+            rc = sq_error(call.c, src, err, "count %s.%s", q->model->name, q->name[0] ? q->name : "query");
+    }
+    if (s != NULL)
+        sqlite3_reset(s);
+    call_end(&call);
+    sq_plan_free(&plan);
     return rc;
 }
 
@@ -1314,4 +1384,5 @@ const dal_backend dal_sqlite_backend = {
     .checkpoint = sq_checkpoint,
     .storage_size = sq_storage_size,
     .pool_status = sq_pool_status,
+    .count_query = sq_count_query,
 };

@@ -90,6 +90,8 @@ void sq_model_sql_free(sq_model_sql *ms);
 /* SQL + bind plan of a select, update, delete or aggregate query. */
 dal_code sq_plan_build(const dal_query *q, sq_plan *out, dal_error *err);
 void sq_plan_free(sq_plan *p);
+/* The plan of a select query counted: SELECT count(*) FROM (select). */
+dal_code sq_count_plan_build(const dal_query *q, sq_plan *out, dal_error *err);
 
 /* The DDL of the whole schema, statements separated by ";\n". */
 char *sq_schema_ddl(const dal_schema *s);

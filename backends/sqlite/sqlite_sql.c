@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dal_sqlite.h"
 #include "sqlite_internal.h"
 
 /* ------------------------------------------------------------------------ */
@@ -646,5 +647,137 @@ dal_code sq_plan_build(const dal_query *q, sq_plan *out, dal_error *err)
     out->sql = sql;
     out->binds = pb.binds;
     out->n_binds = pb.n;
+    return DAL_OK;
+}
+
+dal_code sq_count_plan_build(const dal_query *q, sq_plan *out, dal_error *err)
+{
+    sq_plan inner;
+    dal_code rc = sq_plan_build(q, &inner, err);
+    if (rc != DAL_OK)
+        return rc;
+    sq_buf b = {0};
+    sq_buf_add(&b, "SELECT count(*) FROM (");
+    sq_buf_add(&b, inner.sql);
+    sq_buf_addc(&b, ')');
+    char *sql = sq_buf_take(&b);
+    if (sql == NULL) {
+        sq_plan_free(&inner);
+        return dal_set_error(err, DAL_ERR_NOMEM, "out of memory building the count of %s", q->model->name);
+    }
+    free(inner.sql);
+    inner.sql = sql;
+    *out = inner;
+    return DAL_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* SQL text and parameters, for logs and tests                               */
+/* ------------------------------------------------------------------------ */
+
+static cJSON *scalar_json(dal_type t, const dal_enum *e, const void *p)
+{
+    char num[32];
+    switch (t) {
+    case DAL_TEXT: return *(char *const *)p ? cJSON_CreateString(*(char *const *)p) : cJSON_CreateNull();
+    case DAL_UUID: return cJSON_CreateString((const char *)p);
+    case DAL_BOOL: return cJSON_CreateBool(*(const bool *)p);
+    case DAL_REAL: return cJSON_CreateNumber(*(const double *)p);
+    case DAL_I32: snprintf(num, sizeof num, "%ld", (long)*(const int32_t *)p); break;
+    case DAL_U32: snprintf(num, sizeof num, "%lu", (unsigned long)*(const uint32_t *)p); break;
+    case DAL_U64: snprintf(num, sizeof num, "%llu", (unsigned long long)*(const uint64_t *)p); break;
+    case DAL_ENUM: {
+        /* as bound: text-valued enums by member name, the others by value */
+        const char *name = e && e->values == NULL ? dal_enum_name(e, *(const int *)p) : NULL;
+        if (name != NULL)
+            return cJSON_CreateString(name);
+        snprintf(num, sizeof num, "%d", *(const int *)p);
+        break;
+    }
+    case DAL_JSON: case DAL_MAP_TEXT: case DAL_MAP_JSON: {
+        const cJSON *j = *(const cJSON *const *)p;
+        return j ? cJSON_Duplicate(j, true) : cJSON_CreateNull();
+    }
+    default: snprintf(num, sizeof num, "%lld", (long long)*(const int64_t *)p); break;
+    }
+    return cJSON_CreateRaw(num);
+}
+
+/* v as JSON, as it is bound (text-valued enum members by name). */
+static cJSON *value_json(const dal_value *v, const dal_field *target)
+{
+    const dal_enum *e = target && target->type == DAL_ENUM ? target->enumt : NULL;
+    if (v->is_null)
+        return cJSON_CreateNull();
+    if (v->is_list) {
+        cJSON *arr = cJSON_CreateArray();
+        size_t size = dal_type_size(v->type);
+        for (size_t i = 0; arr != NULL && i < v->as.list.n; i++) {
+            cJSON *item = scalar_json(v->type, e, (const char *)v->as.list.v + i * size);
+            if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
+                cJSON_Delete(item);
+                cJSON_Delete(arr);
+                arr = NULL;
+            }
+        }
+        return arr;
+    }
+    int enum_value = (int)v->as.i;
+    int32_t i32 = (int32_t)v->as.i;
+    uint32_t u32 = (uint32_t)v->as.u;
+    bool flag = v->as.i != 0;
+    switch (v->type) {
+    case DAL_TEXT: return scalar_json(v->type, e, &v->as.s);
+    case DAL_UUID: return cJSON_CreateString(v->as.s ? v->as.s : "");
+    case DAL_ENUM: return scalar_json(v->type, e, &enum_value);
+    case DAL_I32: return scalar_json(v->type, e, &i32);
+    case DAL_U32: return scalar_json(v->type, e, &u32);
+    case DAL_BOOL: return scalar_json(v->type, e, &flag);
+    case DAL_JSON: case DAL_MAP_TEXT: case DAL_MAP_JSON: return scalar_json(v->type, e, &v->as.json);
+    default: return scalar_json(v->type, e, &v->as);
+    }
+}
+
+static cJSON *bind_json(const sq_bind *b, const dal_value *args)
+{
+    char num[32];
+    switch (b->kind) {
+    case SQB_PARAM: return args ? value_json(&args[b->param], b->target) : cJSON_CreateNull();
+    case SQB_VALUE: return value_json(b->value, b->target);
+    case SQB_NOW: return cJSON_CreateString("now");
+    default:
+        snprintf(num, sizeof num, "%lld", (long long)b->i);
+        return cJSON_CreateRaw(num);
+    }
+}
+
+dal_code dal_sqlite_query_sql(const dal_query *q, const dal_value *args, char **sql, char **params_json,
+                              dal_error *err)
+{
+    if (q == NULL || q->model == NULL || q->model->table == NULL || sql == NULL || params_json == NULL)
+        return dal_set_error(err, DAL_ERR_INVALID, "query sql: a query on a table, sql and params are required");
+    sq_plan plan;
+    dal_code rc = sq_plan_build(q, &plan, err);
+    if (rc != DAL_OK)
+        return rc;
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr != NULL && i < plan.n_binds; i++) {
+        cJSON *item = bind_json(&plan.binds[i], args);
+        if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
+            cJSON_Delete(item);
+            cJSON_Delete(arr);
+            arr = NULL;
+        }
+    }
+    char *text = arr ? cJSON_PrintUnformatted(arr) : NULL;
+    cJSON_Delete(arr);
+    if (text == NULL) {
+        sq_plan_free(&plan);
+        return dal_set_error(err, DAL_ERR_NOMEM, "out of memory writing the parameters of %s", q->model->name);
+    }
+    *sql = plan.sql;
+    plan.sql = NULL;
+    *params_json = text;
+    sq_plan_free(&plan);
     return DAL_OK;
 }

@@ -1567,6 +1567,284 @@ dal_code swarm_agent_heartbeat(swarm_db *db, const char *id, dal_error *err)
     return dal_exec((dal_db *)db, &swarm_agent_heartbeat_query, args, NULL, err);
 }
 
+swarm_agent_query *swarm_agent_query_new(void)
+{
+    return (swarm_agent_query *)dal_builder_new(&swarm_agent_model);
+}
+
+void swarm_agent_query_free(swarm_agent_query *q)
+{
+    dal_builder_free((dal_builder *)q);
+}
+
+void swarm_agent_query_where(swarm_agent_query *q, swarm_agent_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_agent_query_order_by_id(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_ID, desc);
+}
+
+void swarm_agent_query_order_by_name(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_NAME, desc);
+}
+
+void swarm_agent_query_order_by_agent_type(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_AGENT_TYPE, desc);
+}
+
+void swarm_agent_query_order_by_status(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_STATUS, desc);
+}
+
+void swarm_agent_query_order_by_heartbeat(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_HEARTBEAT, desc);
+}
+
+void swarm_agent_query_order_by_created_at(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_CREATED_AT, desc);
+}
+
+void swarm_agent_query_order_by_updated_at(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_UPDATED_AT, desc);
+}
+
+void swarm_agent_query_limit(swarm_agent_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_agent_query_offset(swarm_agent_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_agent_query_after(swarm_agent_query *q, const swarm_agent *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_agent_query_set_name(swarm_agent_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_NAME, &val);
+}
+
+void swarm_agent_query_set_agent_type(swarm_agent_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_AGENT_TYPE, &val);
+}
+
+void swarm_agent_query_set_status(swarm_agent_query *q, swarm_agent_status v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_STATUS, &val);
+}
+
+void swarm_agent_query_set_capabilities(swarm_agent_query *q, const dal_text_list *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = {v ? v->n : 0, v ? (void *)v->v : NULL}};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_CAPABILITIES, &val);
+}
+
+void swarm_agent_query_set_metadata(swarm_agent_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_MAP_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_METADATA, &val);
+}
+
+void swarm_agent_query_set_heartbeat(swarm_agent_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_HEARTBEAT, &val);
+}
+
+void swarm_agent_query_set_created_at(swarm_agent_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_CREATED_AT, &val);
+}
+
+void swarm_agent_query_set_updated_at(swarm_agent_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_UPDATED_AT, &val);
+}
+
+swarm_agent_cond *swarm_agent_id_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_ID, op, &val);
+}
+
+swarm_agent_cond *swarm_agent_id_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_ID, DAL_OP_IN, &val);
+}
+
+swarm_agent_cond *swarm_agent_name_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_NAME, op, &val);
+}
+
+swarm_agent_cond *swarm_agent_name_like(const char *pattern)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = pattern == NULL, .as.s = pattern};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_NAME, DAL_OP_LIKE, &val);
+}
+
+swarm_agent_cond *swarm_agent_name_in(const dal_text_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = view};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_NAME, DAL_OP_IN, &val);
+}
+
+swarm_agent_cond *swarm_agent_agent_type_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_AGENT_TYPE, op, &val);
+}
+
+swarm_agent_cond *swarm_agent_agent_type_like(const char *pattern)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = pattern == NULL, .as.s = pattern};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_AGENT_TYPE, DAL_OP_LIKE, &val);
+}
+
+swarm_agent_cond *swarm_agent_agent_type_in(const dal_text_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = view};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_AGENT_TYPE, DAL_OP_IN, &val);
+}
+
+swarm_agent_cond *swarm_agent_status_is(dal_op op, swarm_agent_status v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_STATUS, op, &val);
+}
+
+swarm_agent_cond *swarm_agent_status_in(const swarm_agent_status_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_ENUM, .is_list = true, .as.list = view};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_STATUS, DAL_OP_IN, &val);
+}
+
+swarm_agent_cond *swarm_agent_heartbeat_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_HEARTBEAT, op, &val);
+}
+
+swarm_agent_cond *swarm_agent_heartbeat_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_HEARTBEAT, DAL_OP_IN, &val);
+}
+
+swarm_agent_cond *swarm_agent_created_at_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_CREATED_AT, op, &val);
+}
+
+swarm_agent_cond *swarm_agent_created_at_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_CREATED_AT, DAL_OP_IN, &val);
+}
+
+swarm_agent_cond *swarm_agent_updated_at_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_UPDATED_AT, op, &val);
+}
+
+swarm_agent_cond *swarm_agent_updated_at_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_agent_cond *)dal_cond_cmp(&swarm_agent_model, SWARM_AGENT_F_UPDATED_AT, DAL_OP_IN, &val);
+}
+
+swarm_agent_cond *swarm_agent_and(swarm_agent_cond *a, swarm_agent_cond *b)
+{
+    return (swarm_agent_cond *)dal_cond_and((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_agent_cond *swarm_agent_or(swarm_agent_cond *a, swarm_agent_cond *b)
+{
+    return (swarm_agent_cond *)dal_cond_or((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_agent_cond *swarm_agent_not(swarm_agent_cond *a)
+{
+    return (swarm_agent_cond *)dal_cond_not((dal_cond *)a);
+}
+
+void swarm_agent_cond_free(swarm_agent_cond *c)
+{
+    dal_cond_free((dal_cond *)c);
+}
+
+dal_code swarm_agent_query_fetch(swarm_db *db, swarm_agent_query *q, swarm_agent_list *out, dal_error *err)
+{
+    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
+    dal_code rc = dal_builder_fetch((dal_db *)db, (dal_builder *)q, out ? &view : NULL, err);
+    if (rc == DAL_OK) {
+        out->n = view.n;
+        out->v = view.v;
+    }
+    return rc;
+}
+
+dal_code swarm_agent_query_fetch_one(swarm_db *db, swarm_agent_query *q, swarm_agent *out, bool *found, dal_error *err)
+{
+    return dal_builder_fetch_one((dal_db *)db, (dal_builder *)q, out, found, err);
+}
+
+dal_code swarm_agent_query_count(swarm_db *db, swarm_agent_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_agent_query_delete(swarm_db *db, swarm_agent_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_agent_query_update(swarm_db *db, swarm_agent_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_agent_query_exists(swarm_db *db, swarm_agent_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
+dal_code swarm_agent_query_sql(const swarm_agent_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err)
+{
+    return dal_builder_sql((const dal_builder *)q, dialect, sql, params_json, err);
+}
+
 /* ------------------------------------------------------------------------
  * Task
  * ------------------------------------------------------------------------ */
@@ -1750,6 +2028,430 @@ dal_code swarm_task_claim(swarm_db *db, const char *id, const char *agent_id, bo
     return rc;
 }
 
+swarm_task_query *swarm_task_query_new(void)
+{
+    return (swarm_task_query *)dal_builder_new(&swarm_task_model);
+}
+
+void swarm_task_query_free(swarm_task_query *q)
+{
+    dal_builder_free((dal_builder *)q);
+}
+
+void swarm_task_query_where(swarm_task_query *q, swarm_task_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_task_query_order_by_id(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ID, desc);
+}
+
+void swarm_task_query_order_by_task_type(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_TASK_TYPE, desc);
+}
+
+void swarm_task_query_order_by_priority(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_PRIORITY, desc);
+}
+
+void swarm_task_query_order_by_status(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_STATUS, desc);
+}
+
+void swarm_task_query_order_by_assigned_to(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ASSIGNED_TO, desc);
+}
+
+void swarm_task_query_order_by_error(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ERROR, desc);
+}
+
+void swarm_task_query_order_by_retry_count(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_RETRY_COUNT, desc);
+}
+
+void swarm_task_query_order_by_max_retries(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_MAX_RETRIES, desc);
+}
+
+void swarm_task_query_order_by_created_at(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_CREATED_AT, desc);
+}
+
+void swarm_task_query_order_by_updated_at(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_UPDATED_AT, desc);
+}
+
+void swarm_task_query_order_by_started_at(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_STARTED_AT, desc);
+}
+
+void swarm_task_query_order_by_completed_at(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_COMPLETED_AT, desc);
+}
+
+void swarm_task_query_limit(swarm_task_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_task_query_offset(swarm_task_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_task_query_after(swarm_task_query *q, const swarm_task *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_task_query_set_task_type(swarm_task_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_TASK_TYPE, &val);
+}
+
+void swarm_task_query_set_priority(swarm_task_query *q, swarm_task_priority v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_PRIORITY, &val);
+}
+
+void swarm_task_query_set_status(swarm_task_query *q, swarm_task_status v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_STATUS, &val);
+}
+
+void swarm_task_query_set_assigned_to(swarm_task_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_ASSIGNED_TO, &val);
+}
+
+void swarm_task_query_set_payload(swarm_task_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_PAYLOAD, &val);
+}
+
+void swarm_task_query_set_result(swarm_task_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_RESULT, &val);
+}
+
+void swarm_task_query_set_error(swarm_task_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_ERROR, &val);
+}
+
+void swarm_task_query_set_retry_count(swarm_task_query *q, uint32_t v)
+{
+    const dal_value val = {.type = DAL_U32, .as.u = (uint64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_RETRY_COUNT, &val);
+}
+
+void swarm_task_query_set_max_retries(swarm_task_query *q, uint32_t v)
+{
+    const dal_value val = {.type = DAL_U32, .as.u = (uint64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_MAX_RETRIES, &val);
+}
+
+void swarm_task_query_set_dependencies(swarm_task_query *q, const dal_uuid_list *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = {v ? v->n : 0, v ? (void *)v->v : NULL}};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_DEPENDENCIES, &val);
+}
+
+void swarm_task_query_set_created_at(swarm_task_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_CREATED_AT, &val);
+}
+
+void swarm_task_query_set_updated_at(swarm_task_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_UPDATED_AT, &val);
+}
+
+void swarm_task_query_set_started_at(swarm_task_query *q, const int64_t *v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_STARTED_AT, &val);
+}
+
+void swarm_task_query_set_completed_at(swarm_task_query *q, const int64_t *v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_COMPLETED_AT, &val);
+}
+
+swarm_task_cond *swarm_task_id_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ID, op, &val);
+}
+
+swarm_task_cond *swarm_task_id_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ID, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_task_type_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_TASK_TYPE, op, &val);
+}
+
+swarm_task_cond *swarm_task_task_type_like(const char *pattern)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = pattern == NULL, .as.s = pattern};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_TASK_TYPE, DAL_OP_LIKE, &val);
+}
+
+swarm_task_cond *swarm_task_task_type_in(const dal_text_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_TASK_TYPE, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_priority_is(dal_op op, swarm_task_priority v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_PRIORITY, op, &val);
+}
+
+swarm_task_cond *swarm_task_priority_in(const swarm_task_priority_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_ENUM, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_PRIORITY, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_status_is(dal_op op, swarm_task_status v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_STATUS, op, &val);
+}
+
+swarm_task_cond *swarm_task_status_in(const swarm_task_status_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_ENUM, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_STATUS, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_assigned_to_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ASSIGNED_TO, op, &val);
+}
+
+swarm_task_cond *swarm_task_assigned_to_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ASSIGNED_TO, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_assigned_to_null(bool is_null)
+{
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ASSIGNED_TO, is_null ? DAL_OP_IS_NULL : DAL_OP_IS_NOT_NULL, NULL);
+}
+
+swarm_task_cond *swarm_task_error_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ERROR, op, &val);
+}
+
+swarm_task_cond *swarm_task_error_like(const char *pattern)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = pattern == NULL, .as.s = pattern};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ERROR, DAL_OP_LIKE, &val);
+}
+
+swarm_task_cond *swarm_task_error_in(const dal_text_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ERROR, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_error_null(bool is_null)
+{
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_ERROR, is_null ? DAL_OP_IS_NULL : DAL_OP_IS_NOT_NULL, NULL);
+}
+
+swarm_task_cond *swarm_task_retry_count_is(dal_op op, uint32_t v)
+{
+    const dal_value val = {.type = DAL_U32, .as.u = (uint64_t)v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_RETRY_COUNT, op, &val);
+}
+
+swarm_task_cond *swarm_task_retry_count_in(const dal_u32_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_U32, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_RETRY_COUNT, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_max_retries_is(dal_op op, uint32_t v)
+{
+    const dal_value val = {.type = DAL_U32, .as.u = (uint64_t)v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_MAX_RETRIES, op, &val);
+}
+
+swarm_task_cond *swarm_task_max_retries_in(const dal_u32_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_U32, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_MAX_RETRIES, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_created_at_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_CREATED_AT, op, &val);
+}
+
+swarm_task_cond *swarm_task_created_at_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_CREATED_AT, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_updated_at_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_UPDATED_AT, op, &val);
+}
+
+swarm_task_cond *swarm_task_updated_at_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_UPDATED_AT, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_started_at_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_STARTED_AT, op, &val);
+}
+
+swarm_task_cond *swarm_task_started_at_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_STARTED_AT, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_started_at_null(bool is_null)
+{
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_STARTED_AT, is_null ? DAL_OP_IS_NULL : DAL_OP_IS_NOT_NULL, NULL);
+}
+
+swarm_task_cond *swarm_task_completed_at_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_COMPLETED_AT, op, &val);
+}
+
+swarm_task_cond *swarm_task_completed_at_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_COMPLETED_AT, DAL_OP_IN, &val);
+}
+
+swarm_task_cond *swarm_task_completed_at_null(bool is_null)
+{
+    return (swarm_task_cond *)dal_cond_cmp(&swarm_task_model, SWARM_TASK_F_COMPLETED_AT, is_null ? DAL_OP_IS_NULL : DAL_OP_IS_NOT_NULL, NULL);
+}
+
+swarm_task_cond *swarm_task_and(swarm_task_cond *a, swarm_task_cond *b)
+{
+    return (swarm_task_cond *)dal_cond_and((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_task_cond *swarm_task_or(swarm_task_cond *a, swarm_task_cond *b)
+{
+    return (swarm_task_cond *)dal_cond_or((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_task_cond *swarm_task_not(swarm_task_cond *a)
+{
+    return (swarm_task_cond *)dal_cond_not((dal_cond *)a);
+}
+
+void swarm_task_cond_free(swarm_task_cond *c)
+{
+    dal_cond_free((dal_cond *)c);
+}
+
+dal_code swarm_task_query_fetch(swarm_db *db, swarm_task_query *q, swarm_task_list *out, dal_error *err)
+{
+    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
+    dal_code rc = dal_builder_fetch((dal_db *)db, (dal_builder *)q, out ? &view : NULL, err);
+    if (rc == DAL_OK) {
+        out->n = view.n;
+        out->v = view.v;
+    }
+    return rc;
+}
+
+dal_code swarm_task_query_fetch_one(swarm_db *db, swarm_task_query *q, swarm_task *out, bool *found, dal_error *err)
+{
+    return dal_builder_fetch_one((dal_db *)db, (dal_builder *)q, out, found, err);
+}
+
+dal_code swarm_task_query_count(swarm_db *db, swarm_task_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_task_query_delete(swarm_db *db, swarm_task_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_task_query_update(swarm_db *db, swarm_task_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_task_query_exists(swarm_db *db, swarm_task_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
+dal_code swarm_task_query_sql(const swarm_task_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err)
+{
+    return dal_builder_sql((const dal_builder *)q, dialect, sql, params_json, err);
+}
+
 /* ------------------------------------------------------------------------
  * Event
  * ------------------------------------------------------------------------ */
@@ -1922,6 +2624,258 @@ dal_code swarm_event_before(swarm_db *db, int64_t ts, int64_t *changed, dal_erro
     return dal_exec((dal_db *)db, &swarm_event_before_query, args, changed, err);
 }
 
+swarm_event_query *swarm_event_query_new(void)
+{
+    return (swarm_event_query *)dal_builder_new(&swarm_event_model);
+}
+
+void swarm_event_query_free(swarm_event_query *q)
+{
+    dal_builder_free((dal_builder *)q);
+}
+
+void swarm_event_query_where(swarm_event_query *q, swarm_event_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_event_query_order_by_id(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_ID, desc);
+}
+
+void swarm_event_query_order_by_event_type(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_EVENT_TYPE, desc);
+}
+
+void swarm_event_query_order_by_agent_id(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_AGENT_ID, desc);
+}
+
+void swarm_event_query_order_by_task_id(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_TASK_ID, desc);
+}
+
+void swarm_event_query_order_by_timestamp(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_TIMESTAMP, desc);
+}
+
+void swarm_event_query_order_by_sequence(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_SEQUENCE, desc);
+}
+
+void swarm_event_query_limit(swarm_event_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_event_query_offset(swarm_event_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_event_query_after(swarm_event_query *q, const swarm_event *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_event_query_set_event_type(swarm_event_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_EVENT_TYPE, &val);
+}
+
+void swarm_event_query_set_agent_id(swarm_event_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_AGENT_ID, &val);
+}
+
+void swarm_event_query_set_task_id(swarm_event_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_TASK_ID, &val);
+}
+
+void swarm_event_query_set_payload(swarm_event_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_PAYLOAD, &val);
+}
+
+void swarm_event_query_set_metadata(swarm_event_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_MAP_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_METADATA, &val);
+}
+
+void swarm_event_query_set_timestamp(swarm_event_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_TIMESTAMP, &val);
+}
+
+swarm_event_cond *swarm_event_id_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_ID, op, &val);
+}
+
+swarm_event_cond *swarm_event_id_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_ID, DAL_OP_IN, &val);
+}
+
+swarm_event_cond *swarm_event_event_type_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_EVENT_TYPE, op, &val);
+}
+
+swarm_event_cond *swarm_event_event_type_like(const char *pattern)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = pattern == NULL, .as.s = pattern};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_EVENT_TYPE, DAL_OP_LIKE, &val);
+}
+
+swarm_event_cond *swarm_event_event_type_in(const dal_text_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = view};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_EVENT_TYPE, DAL_OP_IN, &val);
+}
+
+swarm_event_cond *swarm_event_agent_id_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_AGENT_ID, op, &val);
+}
+
+swarm_event_cond *swarm_event_agent_id_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_AGENT_ID, DAL_OP_IN, &val);
+}
+
+swarm_event_cond *swarm_event_agent_id_null(bool is_null)
+{
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_AGENT_ID, is_null ? DAL_OP_IS_NULL : DAL_OP_IS_NOT_NULL, NULL);
+}
+
+swarm_event_cond *swarm_event_task_id_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_TASK_ID, op, &val);
+}
+
+swarm_event_cond *swarm_event_task_id_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_TASK_ID, DAL_OP_IN, &val);
+}
+
+swarm_event_cond *swarm_event_task_id_null(bool is_null)
+{
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_TASK_ID, is_null ? DAL_OP_IS_NULL : DAL_OP_IS_NOT_NULL, NULL);
+}
+
+swarm_event_cond *swarm_event_timestamp_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_TIMESTAMP, op, &val);
+}
+
+swarm_event_cond *swarm_event_timestamp_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_TIMESTAMP, DAL_OP_IN, &val);
+}
+
+swarm_event_cond *swarm_event_sequence_is(dal_op op, uint64_t v)
+{
+    const dal_value val = {.type = DAL_U64, .as.u = (uint64_t)v};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_SEQUENCE, op, &val);
+}
+
+swarm_event_cond *swarm_event_sequence_in(const dal_u64_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_U64, .is_list = true, .as.list = view};
+    return (swarm_event_cond *)dal_cond_cmp(&swarm_event_model, SWARM_EVENT_F_SEQUENCE, DAL_OP_IN, &val);
+}
+
+swarm_event_cond *swarm_event_and(swarm_event_cond *a, swarm_event_cond *b)
+{
+    return (swarm_event_cond *)dal_cond_and((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_event_cond *swarm_event_or(swarm_event_cond *a, swarm_event_cond *b)
+{
+    return (swarm_event_cond *)dal_cond_or((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_event_cond *swarm_event_not(swarm_event_cond *a)
+{
+    return (swarm_event_cond *)dal_cond_not((dal_cond *)a);
+}
+
+void swarm_event_cond_free(swarm_event_cond *c)
+{
+    dal_cond_free((dal_cond *)c);
+}
+
+dal_code swarm_event_query_fetch(swarm_db *db, swarm_event_query *q, swarm_event_list *out, dal_error *err)
+{
+    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
+    dal_code rc = dal_builder_fetch((dal_db *)db, (dal_builder *)q, out ? &view : NULL, err);
+    if (rc == DAL_OK) {
+        out->n = view.n;
+        out->v = view.v;
+    }
+    return rc;
+}
+
+dal_code swarm_event_query_fetch_one(swarm_db *db, swarm_event_query *q, swarm_event *out, bool *found, dal_error *err)
+{
+    return dal_builder_fetch_one((dal_db *)db, (dal_builder *)q, out, found, err);
+}
+
+dal_code swarm_event_query_count(swarm_db *db, swarm_event_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_event_query_delete(swarm_db *db, swarm_event_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_event_query_update(swarm_db *db, swarm_event_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_event_query_exists(swarm_db *db, swarm_event_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
+dal_code swarm_event_query_sql(const swarm_event_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err)
+{
+    return dal_builder_sql((const dal_builder *)q, dialect, sql, params_json, err);
+}
+
 /* ------------------------------------------------------------------------
  * Message
  * ------------------------------------------------------------------------ */
@@ -2080,6 +3034,301 @@ dal_code swarm_message_mark_read(swarm_db *db, const char *id, dal_error *err)
     return dal_exec((dal_db *)db, &swarm_message_mark_read_query, args, NULL, err);
 }
 
+swarm_message_query *swarm_message_query_new(void)
+{
+    return (swarm_message_query *)dal_builder_new(&swarm_message_model);
+}
+
+void swarm_message_query_free(swarm_message_query *q)
+{
+    dal_builder_free((dal_builder *)q);
+}
+
+void swarm_message_query_where(swarm_message_query *q, swarm_message_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_message_query_order_by_id(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_ID, desc);
+}
+
+void swarm_message_query_order_by_from_agent(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_FROM_AGENT, desc);
+}
+
+void swarm_message_query_order_by_to_agent(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_TO_AGENT, desc);
+}
+
+void swarm_message_query_order_by_message_type(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_MESSAGE_TYPE, desc);
+}
+
+void swarm_message_query_order_by_priority(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_PRIORITY, desc);
+}
+
+void swarm_message_query_order_by_read(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_READ, desc);
+}
+
+void swarm_message_query_order_by_created_at(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_CREATED_AT, desc);
+}
+
+void swarm_message_query_order_by_read_at(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_READ_AT, desc);
+}
+
+void swarm_message_query_limit(swarm_message_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_message_query_offset(swarm_message_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_message_query_after(swarm_message_query *q, const swarm_message *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_message_query_set_from_agent(swarm_message_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_FROM_AGENT, &val);
+}
+
+void swarm_message_query_set_to_agent(swarm_message_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_TO_AGENT, &val);
+}
+
+void swarm_message_query_set_message_type(swarm_message_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_MESSAGE_TYPE, &val);
+}
+
+void swarm_message_query_set_content(swarm_message_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_CONTENT, &val);
+}
+
+void swarm_message_query_set_priority(swarm_message_query *q, swarm_message_priority v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_PRIORITY, &val);
+}
+
+void swarm_message_query_set_read(swarm_message_query *q, bool v)
+{
+    const dal_value val = {.type = DAL_BOOL, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_READ, &val);
+}
+
+void swarm_message_query_set_created_at(swarm_message_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_CREATED_AT, &val);
+}
+
+void swarm_message_query_set_read_at(swarm_message_query *q, const int64_t *v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_READ_AT, &val);
+}
+
+swarm_message_cond *swarm_message_id_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_ID, op, &val);
+}
+
+swarm_message_cond *swarm_message_id_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_ID, DAL_OP_IN, &val);
+}
+
+swarm_message_cond *swarm_message_from_agent_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_FROM_AGENT, op, &val);
+}
+
+swarm_message_cond *swarm_message_from_agent_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_FROM_AGENT, DAL_OP_IN, &val);
+}
+
+swarm_message_cond *swarm_message_to_agent_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_TO_AGENT, op, &val);
+}
+
+swarm_message_cond *swarm_message_to_agent_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_TO_AGENT, DAL_OP_IN, &val);
+}
+
+swarm_message_cond *swarm_message_message_type_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_MESSAGE_TYPE, op, &val);
+}
+
+swarm_message_cond *swarm_message_message_type_like(const char *pattern)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = pattern == NULL, .as.s = pattern};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_MESSAGE_TYPE, DAL_OP_LIKE, &val);
+}
+
+swarm_message_cond *swarm_message_message_type_in(const dal_text_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = view};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_MESSAGE_TYPE, DAL_OP_IN, &val);
+}
+
+swarm_message_cond *swarm_message_priority_is(dal_op op, swarm_message_priority v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_PRIORITY, op, &val);
+}
+
+swarm_message_cond *swarm_message_priority_in(const swarm_message_priority_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_ENUM, .is_list = true, .as.list = view};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_PRIORITY, DAL_OP_IN, &val);
+}
+
+swarm_message_cond *swarm_message_read_is(dal_op op, bool v)
+{
+    const dal_value val = {.type = DAL_BOOL, .as.i = (int64_t)v};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_READ, op, &val);
+}
+
+swarm_message_cond *swarm_message_read_in(const dal_bool_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_BOOL, .is_list = true, .as.list = view};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_READ, DAL_OP_IN, &val);
+}
+
+swarm_message_cond *swarm_message_created_at_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_CREATED_AT, op, &val);
+}
+
+swarm_message_cond *swarm_message_created_at_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_CREATED_AT, DAL_OP_IN, &val);
+}
+
+swarm_message_cond *swarm_message_read_at_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_READ_AT, op, &val);
+}
+
+swarm_message_cond *swarm_message_read_at_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_READ_AT, DAL_OP_IN, &val);
+}
+
+swarm_message_cond *swarm_message_read_at_null(bool is_null)
+{
+    return (swarm_message_cond *)dal_cond_cmp(&swarm_message_model, SWARM_MESSAGE_F_READ_AT, is_null ? DAL_OP_IS_NULL : DAL_OP_IS_NOT_NULL, NULL);
+}
+
+swarm_message_cond *swarm_message_and(swarm_message_cond *a, swarm_message_cond *b)
+{
+    return (swarm_message_cond *)dal_cond_and((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_message_cond *swarm_message_or(swarm_message_cond *a, swarm_message_cond *b)
+{
+    return (swarm_message_cond *)dal_cond_or((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_message_cond *swarm_message_not(swarm_message_cond *a)
+{
+    return (swarm_message_cond *)dal_cond_not((dal_cond *)a);
+}
+
+void swarm_message_cond_free(swarm_message_cond *c)
+{
+    dal_cond_free((dal_cond *)c);
+}
+
+dal_code swarm_message_query_fetch(swarm_db *db, swarm_message_query *q, swarm_message_list *out, dal_error *err)
+{
+    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
+    dal_code rc = dal_builder_fetch((dal_db *)db, (dal_builder *)q, out ? &view : NULL, err);
+    if (rc == DAL_OK) {
+        out->n = view.n;
+        out->v = view.v;
+    }
+    return rc;
+}
+
+dal_code swarm_message_query_fetch_one(swarm_db *db, swarm_message_query *q, swarm_message *out, bool *found, dal_error *err)
+{
+    return dal_builder_fetch_one((dal_db *)db, (dal_builder *)q, out, found, err);
+}
+
+dal_code swarm_message_query_count(swarm_db *db, swarm_message_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_message_query_delete(swarm_db *db, swarm_message_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_message_query_update(swarm_db *db, swarm_message_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_message_query_exists(swarm_db *db, swarm_message_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
+dal_code swarm_message_query_sql(const swarm_message_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err)
+{
+    return dal_builder_sql((const dal_builder *)q, dialect, sql, params_json, err);
+}
+
 /* ------------------------------------------------------------------------
  * Metric
  * ------------------------------------------------------------------------ */
@@ -2229,6 +3478,259 @@ dal_code swarm_metric_summary(swarm_db *db, const char *metric_type, int64_t sta
         out->v = view.v;
     }
     return rc;
+}
+
+swarm_metric_query *swarm_metric_query_new(void)
+{
+    return (swarm_metric_query *)dal_builder_new(&swarm_metric_model);
+}
+
+void swarm_metric_query_free(swarm_metric_query *q)
+{
+    dal_builder_free((dal_builder *)q);
+}
+
+void swarm_metric_query_where(swarm_metric_query *q, swarm_metric_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_metric_query_order_by_id(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_ID, desc);
+}
+
+void swarm_metric_query_order_by_metric_type(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_METRIC_TYPE, desc);
+}
+
+void swarm_metric_query_order_by_agent_id(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_AGENT_ID, desc);
+}
+
+void swarm_metric_query_order_by_value(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_VALUE, desc);
+}
+
+void swarm_metric_query_order_by_unit(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_UNIT, desc);
+}
+
+void swarm_metric_query_order_by_timestamp(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_TIMESTAMP, desc);
+}
+
+void swarm_metric_query_limit(swarm_metric_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_metric_query_offset(swarm_metric_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_metric_query_after(swarm_metric_query *q, const swarm_metric *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_metric_query_set_metric_type(swarm_metric_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_METRIC_TYPE, &val);
+}
+
+void swarm_metric_query_set_agent_id(swarm_metric_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_AGENT_ID, &val);
+}
+
+void swarm_metric_query_set_value(swarm_metric_query *q, double v)
+{
+    const dal_value val = {.type = DAL_REAL, .as.d = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_VALUE, &val);
+}
+
+void swarm_metric_query_set_unit(swarm_metric_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_UNIT, &val);
+}
+
+void swarm_metric_query_set_tags(swarm_metric_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_MAP_TEXT, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_TAGS, &val);
+}
+
+void swarm_metric_query_set_timestamp(swarm_metric_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_TIMESTAMP, &val);
+}
+
+swarm_metric_cond *swarm_metric_id_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_ID, op, &val);
+}
+
+swarm_metric_cond *swarm_metric_id_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_ID, DAL_OP_IN, &val);
+}
+
+swarm_metric_cond *swarm_metric_metric_type_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_METRIC_TYPE, op, &val);
+}
+
+swarm_metric_cond *swarm_metric_metric_type_like(const char *pattern)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = pattern == NULL, .as.s = pattern};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_METRIC_TYPE, DAL_OP_LIKE, &val);
+}
+
+swarm_metric_cond *swarm_metric_metric_type_in(const dal_text_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = view};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_METRIC_TYPE, DAL_OP_IN, &val);
+}
+
+swarm_metric_cond *swarm_metric_agent_id_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_AGENT_ID, op, &val);
+}
+
+swarm_metric_cond *swarm_metric_agent_id_in(const dal_uuid_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = view};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_AGENT_ID, DAL_OP_IN, &val);
+}
+
+swarm_metric_cond *swarm_metric_agent_id_null(bool is_null)
+{
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_AGENT_ID, is_null ? DAL_OP_IS_NULL : DAL_OP_IS_NOT_NULL, NULL);
+}
+
+swarm_metric_cond *swarm_metric_value_is(dal_op op, double v)
+{
+    const dal_value val = {.type = DAL_REAL, .as.d = v};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_VALUE, op, &val);
+}
+
+swarm_metric_cond *swarm_metric_value_in(const dal_real_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_REAL, .is_list = true, .as.list = view};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_VALUE, DAL_OP_IN, &val);
+}
+
+swarm_metric_cond *swarm_metric_unit_is(dal_op op, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_UNIT, op, &val);
+}
+
+swarm_metric_cond *swarm_metric_unit_like(const char *pattern)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = pattern == NULL, .as.s = pattern};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_UNIT, DAL_OP_LIKE, &val);
+}
+
+swarm_metric_cond *swarm_metric_unit_in(const dal_text_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = view};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_UNIT, DAL_OP_IN, &val);
+}
+
+swarm_metric_cond *swarm_metric_timestamp_is(dal_op op, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_TIMESTAMP, op, &val);
+}
+
+swarm_metric_cond *swarm_metric_timestamp_in(const dal_timestamp_list *values)
+{
+    const dal_list view = {values ? values->n : 0, values ? (void *)values->v : NULL};
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_list = true, .as.list = view};
+    return (swarm_metric_cond *)dal_cond_cmp(&swarm_metric_model, SWARM_METRIC_F_TIMESTAMP, DAL_OP_IN, &val);
+}
+
+swarm_metric_cond *swarm_metric_and(swarm_metric_cond *a, swarm_metric_cond *b)
+{
+    return (swarm_metric_cond *)dal_cond_and((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_metric_cond *swarm_metric_or(swarm_metric_cond *a, swarm_metric_cond *b)
+{
+    return (swarm_metric_cond *)dal_cond_or((dal_cond *)a, (dal_cond *)b);
+}
+
+swarm_metric_cond *swarm_metric_not(swarm_metric_cond *a)
+{
+    return (swarm_metric_cond *)dal_cond_not((dal_cond *)a);
+}
+
+void swarm_metric_cond_free(swarm_metric_cond *c)
+{
+    dal_cond_free((dal_cond *)c);
+}
+
+dal_code swarm_metric_query_fetch(swarm_db *db, swarm_metric_query *q, swarm_metric_list *out, dal_error *err)
+{
+    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
+    dal_code rc = dal_builder_fetch((dal_db *)db, (dal_builder *)q, out ? &view : NULL, err);
+    if (rc == DAL_OK) {
+        out->n = view.n;
+        out->v = view.v;
+    }
+    return rc;
+}
+
+dal_code swarm_metric_query_fetch_one(swarm_db *db, swarm_metric_query *q, swarm_metric *out, bool *found, dal_error *err)
+{
+    return dal_builder_fetch_one((dal_db *)db, (dal_builder *)q, out, found, err);
+}
+
+dal_code swarm_metric_query_count(swarm_db *db, swarm_metric_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_metric_query_delete(swarm_db *db, swarm_metric_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_metric_query_update(swarm_db *db, swarm_metric_query *q, int64_t *n, dal_error *err)
+{
+    return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
+}
+
+dal_code swarm_metric_query_exists(swarm_db *db, swarm_metric_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
+dal_code swarm_metric_query_sql(const swarm_metric_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err)
+{
+    return dal_builder_sql((const dal_builder *)q, dialect, sql, params_json, err);
 }
 
 /* ------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dal.h"
+#include "dal_builder.h"
 
 #if DAL_ABI_VERSION != 1
 #error "swarm.h was generated for dal ABI 1, but dal.h is another version: regenerate it with this dal's dalc"
@@ -371,6 +372,73 @@ dal_code swarm_agent_by_status(swarm_db *db, swarm_agent_status status, swarm_ag
  */
 dal_code swarm_agent_heartbeat(swarm_db *db, const char *id, dal_error *err);
 
+/* Run-time queries of Agent (see dal_builder.h). Queries and conditions of
+ * one model cannot be given to another's functions. */
+typedef struct swarm_agent_query swarm_agent_query;
+typedef struct swarm_agent_cond swarm_agent_cond;
+swarm_agent_query *swarm_agent_query_new(void);
+/* Frees the query and its conditions. NULL is fine. */
+void swarm_agent_query_free(swarm_agent_query *q);
+/* Conditions on Agent fields, freed with the query they are given to (or
+ * with swarm_agent_cond_free). NULL on OOM, an operator that does not fit the
+ * field or a NULL value (test for null with _null); the query's terminal
+ * then fails with DAL_ERR_INVALID. */
+swarm_agent_cond *swarm_agent_id_is(dal_op op, const char *v);
+swarm_agent_cond *swarm_agent_id_in(const dal_uuid_list *values);
+swarm_agent_cond *swarm_agent_name_is(dal_op op, const char *v);
+swarm_agent_cond *swarm_agent_name_like(const char *pattern);
+swarm_agent_cond *swarm_agent_name_in(const dal_text_list *values);
+swarm_agent_cond *swarm_agent_agent_type_is(dal_op op, const char *v);
+swarm_agent_cond *swarm_agent_agent_type_like(const char *pattern);
+swarm_agent_cond *swarm_agent_agent_type_in(const dal_text_list *values);
+swarm_agent_cond *swarm_agent_status_is(dal_op op, swarm_agent_status v);
+swarm_agent_cond *swarm_agent_status_in(const swarm_agent_status_list *values);
+swarm_agent_cond *swarm_agent_heartbeat_is(dal_op op, int64_t v);
+swarm_agent_cond *swarm_agent_heartbeat_in(const dal_timestamp_list *values);
+swarm_agent_cond *swarm_agent_created_at_is(dal_op op, int64_t v);
+swarm_agent_cond *swarm_agent_created_at_in(const dal_timestamp_list *values);
+swarm_agent_cond *swarm_agent_updated_at_is(dal_op op, int64_t v);
+swarm_agent_cond *swarm_agent_updated_at_in(const dal_timestamp_list *values);
+/* Take ownership of their operands. */
+swarm_agent_cond *swarm_agent_and(swarm_agent_cond *a, swarm_agent_cond *b);
+swarm_agent_cond *swarm_agent_or(swarm_agent_cond *a, swarm_agent_cond *b);
+swarm_agent_cond *swarm_agent_not(swarm_agent_cond *a);
+void swarm_agent_cond_free(swarm_agent_cond *c);
+
+/* Adds cond (taken) ANDed with the query's other conditions. */
+void swarm_agent_query_where(swarm_agent_query *q, swarm_agent_cond *cond);
+/* Orders apply in call order; ties by the primary key ascending. */
+void swarm_agent_query_order_by_id(swarm_agent_query *q, bool desc);
+void swarm_agent_query_order_by_name(swarm_agent_query *q, bool desc);
+void swarm_agent_query_order_by_agent_type(swarm_agent_query *q, bool desc);
+void swarm_agent_query_order_by_status(swarm_agent_query *q, bool desc);
+void swarm_agent_query_order_by_heartbeat(swarm_agent_query *q, bool desc);
+void swarm_agent_query_order_by_created_at(swarm_agent_query *q, bool desc);
+void swarm_agent_query_order_by_updated_at(swarm_agent_query *q, bool desc);
+void swarm_agent_query_limit(swarm_agent_query *q, int64_t limit);
+void swarm_agent_query_offset(swarm_agent_query *q, int64_t offset);
+/* Keyset pagination: rows strictly after row in the query's order. */
+void swarm_agent_query_after(swarm_agent_query *q, const swarm_agent *row);
+/* For _update: the values to set (copied). */
+void swarm_agent_query_set_name(swarm_agent_query *q, const char *v);
+void swarm_agent_query_set_agent_type(swarm_agent_query *q, const char *v);
+void swarm_agent_query_set_status(swarm_agent_query *q, swarm_agent_status v);
+void swarm_agent_query_set_capabilities(swarm_agent_query *q, const dal_text_list *v);
+void swarm_agent_query_set_metadata(swarm_agent_query *q, const cJSON *v);
+void swarm_agent_query_set_heartbeat(swarm_agent_query *q, int64_t v);
+void swarm_agent_query_set_created_at(swarm_agent_query *q, int64_t v);
+void swarm_agent_query_set_updated_at(swarm_agent_query *q, int64_t v);
+/* Terminals; db may be a transaction's handle. */
+dal_code swarm_agent_query_fetch(swarm_db *db, swarm_agent_query *q, swarm_agent_list *out, dal_error *err);
+dal_code swarm_agent_query_fetch_one(swarm_db *db, swarm_agent_query *q, swarm_agent *out, bool *found, dal_error *err);
+dal_code swarm_agent_query_count(swarm_db *db, swarm_agent_query *q, int64_t *n, dal_error *err);
+dal_code swarm_agent_query_exists(swarm_db *db, swarm_agent_query *q, bool *exists, dal_error *err);
+dal_code swarm_agent_query_delete(swarm_db *db, swarm_agent_query *q, int64_t *n, dal_error *err);
+dal_code swarm_agent_query_update(swarm_db *db, swarm_agent_query *q, int64_t *n, dal_error *err);
+/* The SQL text and its parameters as a JSON array (both malloc'd). */
+dal_code swarm_agent_query_sql(const swarm_agent_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err);
+
 /* ------------------------------------------------------------------------
  * Task
  * ------------------------------------------------------------------------ */
@@ -455,6 +523,98 @@ dal_code swarm_task_by_agent(swarm_db *db, const char *agent_id, swarm_task_list
  */
 dal_code swarm_task_claim(swarm_db *db, const char *id, const char *agent_id, bool *changed, dal_error *err);
 
+/* Run-time queries of Task (see dal_builder.h). Queries and conditions of
+ * one model cannot be given to another's functions. */
+typedef struct swarm_task_query swarm_task_query;
+typedef struct swarm_task_cond swarm_task_cond;
+swarm_task_query *swarm_task_query_new(void);
+/* Frees the query and its conditions. NULL is fine. */
+void swarm_task_query_free(swarm_task_query *q);
+/* Conditions on Task fields, freed with the query they are given to (or
+ * with swarm_task_cond_free). NULL on OOM, an operator that does not fit the
+ * field or a NULL value (test for null with _null); the query's terminal
+ * then fails with DAL_ERR_INVALID. */
+swarm_task_cond *swarm_task_id_is(dal_op op, const char *v);
+swarm_task_cond *swarm_task_id_in(const dal_uuid_list *values);
+swarm_task_cond *swarm_task_task_type_is(dal_op op, const char *v);
+swarm_task_cond *swarm_task_task_type_like(const char *pattern);
+swarm_task_cond *swarm_task_task_type_in(const dal_text_list *values);
+swarm_task_cond *swarm_task_priority_is(dal_op op, swarm_task_priority v);
+swarm_task_cond *swarm_task_priority_in(const swarm_task_priority_list *values);
+swarm_task_cond *swarm_task_status_is(dal_op op, swarm_task_status v);
+swarm_task_cond *swarm_task_status_in(const swarm_task_status_list *values);
+swarm_task_cond *swarm_task_assigned_to_is(dal_op op, const char *v);
+swarm_task_cond *swarm_task_assigned_to_in(const dal_uuid_list *values);
+swarm_task_cond *swarm_task_assigned_to_null(bool is_null);
+swarm_task_cond *swarm_task_error_is(dal_op op, const char *v);
+swarm_task_cond *swarm_task_error_like(const char *pattern);
+swarm_task_cond *swarm_task_error_in(const dal_text_list *values);
+swarm_task_cond *swarm_task_error_null(bool is_null);
+swarm_task_cond *swarm_task_retry_count_is(dal_op op, uint32_t v);
+swarm_task_cond *swarm_task_retry_count_in(const dal_u32_list *values);
+swarm_task_cond *swarm_task_max_retries_is(dal_op op, uint32_t v);
+swarm_task_cond *swarm_task_max_retries_in(const dal_u32_list *values);
+swarm_task_cond *swarm_task_created_at_is(dal_op op, int64_t v);
+swarm_task_cond *swarm_task_created_at_in(const dal_timestamp_list *values);
+swarm_task_cond *swarm_task_updated_at_is(dal_op op, int64_t v);
+swarm_task_cond *swarm_task_updated_at_in(const dal_timestamp_list *values);
+swarm_task_cond *swarm_task_started_at_is(dal_op op, int64_t v);
+swarm_task_cond *swarm_task_started_at_in(const dal_timestamp_list *values);
+swarm_task_cond *swarm_task_started_at_null(bool is_null);
+swarm_task_cond *swarm_task_completed_at_is(dal_op op, int64_t v);
+swarm_task_cond *swarm_task_completed_at_in(const dal_timestamp_list *values);
+swarm_task_cond *swarm_task_completed_at_null(bool is_null);
+/* Take ownership of their operands. */
+swarm_task_cond *swarm_task_and(swarm_task_cond *a, swarm_task_cond *b);
+swarm_task_cond *swarm_task_or(swarm_task_cond *a, swarm_task_cond *b);
+swarm_task_cond *swarm_task_not(swarm_task_cond *a);
+void swarm_task_cond_free(swarm_task_cond *c);
+
+/* Adds cond (taken) ANDed with the query's other conditions. */
+void swarm_task_query_where(swarm_task_query *q, swarm_task_cond *cond);
+/* Orders apply in call order; ties by the primary key ascending. */
+void swarm_task_query_order_by_id(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_task_type(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_priority(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_status(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_assigned_to(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_error(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_retry_count(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_max_retries(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_created_at(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_updated_at(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_started_at(swarm_task_query *q, bool desc);
+void swarm_task_query_order_by_completed_at(swarm_task_query *q, bool desc);
+void swarm_task_query_limit(swarm_task_query *q, int64_t limit);
+void swarm_task_query_offset(swarm_task_query *q, int64_t offset);
+/* Keyset pagination: rows strictly after row in the query's order. */
+void swarm_task_query_after(swarm_task_query *q, const swarm_task *row);
+/* For _update: the values to set (copied). */
+void swarm_task_query_set_task_type(swarm_task_query *q, const char *v);
+void swarm_task_query_set_priority(swarm_task_query *q, swarm_task_priority v);
+void swarm_task_query_set_status(swarm_task_query *q, swarm_task_status v);
+void swarm_task_query_set_assigned_to(swarm_task_query *q, const char *v);
+void swarm_task_query_set_payload(swarm_task_query *q, const cJSON *v);
+void swarm_task_query_set_result(swarm_task_query *q, const cJSON *v);
+void swarm_task_query_set_error(swarm_task_query *q, const char *v);
+void swarm_task_query_set_retry_count(swarm_task_query *q, uint32_t v);
+void swarm_task_query_set_max_retries(swarm_task_query *q, uint32_t v);
+void swarm_task_query_set_dependencies(swarm_task_query *q, const dal_uuid_list *v);
+void swarm_task_query_set_created_at(swarm_task_query *q, int64_t v);
+void swarm_task_query_set_updated_at(swarm_task_query *q, int64_t v);
+void swarm_task_query_set_started_at(swarm_task_query *q, const int64_t *v);
+void swarm_task_query_set_completed_at(swarm_task_query *q, const int64_t *v);
+/* Terminals; db may be a transaction's handle. */
+dal_code swarm_task_query_fetch(swarm_db *db, swarm_task_query *q, swarm_task_list *out, dal_error *err);
+dal_code swarm_task_query_fetch_one(swarm_db *db, swarm_task_query *q, swarm_task *out, bool *found, dal_error *err);
+dal_code swarm_task_query_count(swarm_db *db, swarm_task_query *q, int64_t *n, dal_error *err);
+dal_code swarm_task_query_exists(swarm_db *db, swarm_task_query *q, bool *exists, dal_error *err);
+dal_code swarm_task_query_delete(swarm_db *db, swarm_task_query *q, int64_t *n, dal_error *err);
+dal_code swarm_task_query_update(swarm_db *db, swarm_task_query *q, int64_t *n, dal_error *err);
+/* The SQL text and its parameters as a JSON array (both malloc'd). */
+dal_code swarm_task_query_sql(const swarm_task_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err);
+
 /* ------------------------------------------------------------------------
  * Event
  * ------------------------------------------------------------------------ */
@@ -530,6 +690,69 @@ dal_code swarm_event_since(swarm_db *db, int64_t ts, swarm_event_list *out, dal_
  */
 dal_code swarm_event_before(swarm_db *db, int64_t ts, int64_t *changed, dal_error *err);
 
+/* Run-time queries of Event (see dal_builder.h). Queries and conditions of
+ * one model cannot be given to another's functions. */
+typedef struct swarm_event_query swarm_event_query;
+typedef struct swarm_event_cond swarm_event_cond;
+swarm_event_query *swarm_event_query_new(void);
+/* Frees the query and its conditions. NULL is fine. */
+void swarm_event_query_free(swarm_event_query *q);
+/* Conditions on Event fields, freed with the query they are given to (or
+ * with swarm_event_cond_free). NULL on OOM, an operator that does not fit the
+ * field or a NULL value (test for null with _null); the query's terminal
+ * then fails with DAL_ERR_INVALID. */
+swarm_event_cond *swarm_event_id_is(dal_op op, const char *v);
+swarm_event_cond *swarm_event_id_in(const dal_uuid_list *values);
+swarm_event_cond *swarm_event_event_type_is(dal_op op, const char *v);
+swarm_event_cond *swarm_event_event_type_like(const char *pattern);
+swarm_event_cond *swarm_event_event_type_in(const dal_text_list *values);
+swarm_event_cond *swarm_event_agent_id_is(dal_op op, const char *v);
+swarm_event_cond *swarm_event_agent_id_in(const dal_uuid_list *values);
+swarm_event_cond *swarm_event_agent_id_null(bool is_null);
+swarm_event_cond *swarm_event_task_id_is(dal_op op, const char *v);
+swarm_event_cond *swarm_event_task_id_in(const dal_uuid_list *values);
+swarm_event_cond *swarm_event_task_id_null(bool is_null);
+swarm_event_cond *swarm_event_timestamp_is(dal_op op, int64_t v);
+swarm_event_cond *swarm_event_timestamp_in(const dal_timestamp_list *values);
+swarm_event_cond *swarm_event_sequence_is(dal_op op, uint64_t v);
+swarm_event_cond *swarm_event_sequence_in(const dal_u64_list *values);
+/* Take ownership of their operands. */
+swarm_event_cond *swarm_event_and(swarm_event_cond *a, swarm_event_cond *b);
+swarm_event_cond *swarm_event_or(swarm_event_cond *a, swarm_event_cond *b);
+swarm_event_cond *swarm_event_not(swarm_event_cond *a);
+void swarm_event_cond_free(swarm_event_cond *c);
+
+/* Adds cond (taken) ANDed with the query's other conditions. */
+void swarm_event_query_where(swarm_event_query *q, swarm_event_cond *cond);
+/* Orders apply in call order; ties by the primary key ascending. */
+void swarm_event_query_order_by_id(swarm_event_query *q, bool desc);
+void swarm_event_query_order_by_event_type(swarm_event_query *q, bool desc);
+void swarm_event_query_order_by_agent_id(swarm_event_query *q, bool desc);
+void swarm_event_query_order_by_task_id(swarm_event_query *q, bool desc);
+void swarm_event_query_order_by_timestamp(swarm_event_query *q, bool desc);
+void swarm_event_query_order_by_sequence(swarm_event_query *q, bool desc);
+void swarm_event_query_limit(swarm_event_query *q, int64_t limit);
+void swarm_event_query_offset(swarm_event_query *q, int64_t offset);
+/* Keyset pagination: rows strictly after row in the query's order. */
+void swarm_event_query_after(swarm_event_query *q, const swarm_event *row);
+/* For _update: the values to set (copied). */
+void swarm_event_query_set_event_type(swarm_event_query *q, const char *v);
+void swarm_event_query_set_agent_id(swarm_event_query *q, const char *v);
+void swarm_event_query_set_task_id(swarm_event_query *q, const char *v);
+void swarm_event_query_set_payload(swarm_event_query *q, const cJSON *v);
+void swarm_event_query_set_metadata(swarm_event_query *q, const cJSON *v);
+void swarm_event_query_set_timestamp(swarm_event_query *q, int64_t v);
+/* Terminals; db may be a transaction's handle. */
+dal_code swarm_event_query_fetch(swarm_db *db, swarm_event_query *q, swarm_event_list *out, dal_error *err);
+dal_code swarm_event_query_fetch_one(swarm_db *db, swarm_event_query *q, swarm_event *out, bool *found, dal_error *err);
+dal_code swarm_event_query_count(swarm_db *db, swarm_event_query *q, int64_t *n, dal_error *err);
+dal_code swarm_event_query_exists(swarm_db *db, swarm_event_query *q, bool *exists, dal_error *err);
+dal_code swarm_event_query_delete(swarm_db *db, swarm_event_query *q, int64_t *n, dal_error *err);
+dal_code swarm_event_query_update(swarm_db *db, swarm_event_query *q, int64_t *n, dal_error *err);
+/* The SQL text and its parameters as a JSON array (both malloc'd). */
+dal_code swarm_event_query_sql(const swarm_event_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err);
+
 /* ------------------------------------------------------------------------
  * Message
  * ------------------------------------------------------------------------ */
@@ -597,6 +820,76 @@ dal_code swarm_message_unread(swarm_db *db, const char *agent_id, swarm_message_
  */
 dal_code swarm_message_mark_read(swarm_db *db, const char *id, dal_error *err);
 
+/* Run-time queries of Message (see dal_builder.h). Queries and conditions of
+ * one model cannot be given to another's functions. */
+typedef struct swarm_message_query swarm_message_query;
+typedef struct swarm_message_cond swarm_message_cond;
+swarm_message_query *swarm_message_query_new(void);
+/* Frees the query and its conditions. NULL is fine. */
+void swarm_message_query_free(swarm_message_query *q);
+/* Conditions on Message fields, freed with the query they are given to (or
+ * with swarm_message_cond_free). NULL on OOM, an operator that does not fit the
+ * field or a NULL value (test for null with _null); the query's terminal
+ * then fails with DAL_ERR_INVALID. */
+swarm_message_cond *swarm_message_id_is(dal_op op, const char *v);
+swarm_message_cond *swarm_message_id_in(const dal_uuid_list *values);
+swarm_message_cond *swarm_message_from_agent_is(dal_op op, const char *v);
+swarm_message_cond *swarm_message_from_agent_in(const dal_uuid_list *values);
+swarm_message_cond *swarm_message_to_agent_is(dal_op op, const char *v);
+swarm_message_cond *swarm_message_to_agent_in(const dal_uuid_list *values);
+swarm_message_cond *swarm_message_message_type_is(dal_op op, const char *v);
+swarm_message_cond *swarm_message_message_type_like(const char *pattern);
+swarm_message_cond *swarm_message_message_type_in(const dal_text_list *values);
+swarm_message_cond *swarm_message_priority_is(dal_op op, swarm_message_priority v);
+swarm_message_cond *swarm_message_priority_in(const swarm_message_priority_list *values);
+swarm_message_cond *swarm_message_read_is(dal_op op, bool v);
+swarm_message_cond *swarm_message_read_in(const dal_bool_list *values);
+swarm_message_cond *swarm_message_created_at_is(dal_op op, int64_t v);
+swarm_message_cond *swarm_message_created_at_in(const dal_timestamp_list *values);
+swarm_message_cond *swarm_message_read_at_is(dal_op op, int64_t v);
+swarm_message_cond *swarm_message_read_at_in(const dal_timestamp_list *values);
+swarm_message_cond *swarm_message_read_at_null(bool is_null);
+/* Take ownership of their operands. */
+swarm_message_cond *swarm_message_and(swarm_message_cond *a, swarm_message_cond *b);
+swarm_message_cond *swarm_message_or(swarm_message_cond *a, swarm_message_cond *b);
+swarm_message_cond *swarm_message_not(swarm_message_cond *a);
+void swarm_message_cond_free(swarm_message_cond *c);
+
+/* Adds cond (taken) ANDed with the query's other conditions. */
+void swarm_message_query_where(swarm_message_query *q, swarm_message_cond *cond);
+/* Orders apply in call order; ties by the primary key ascending. */
+void swarm_message_query_order_by_id(swarm_message_query *q, bool desc);
+void swarm_message_query_order_by_from_agent(swarm_message_query *q, bool desc);
+void swarm_message_query_order_by_to_agent(swarm_message_query *q, bool desc);
+void swarm_message_query_order_by_message_type(swarm_message_query *q, bool desc);
+void swarm_message_query_order_by_priority(swarm_message_query *q, bool desc);
+void swarm_message_query_order_by_read(swarm_message_query *q, bool desc);
+void swarm_message_query_order_by_created_at(swarm_message_query *q, bool desc);
+void swarm_message_query_order_by_read_at(swarm_message_query *q, bool desc);
+void swarm_message_query_limit(swarm_message_query *q, int64_t limit);
+void swarm_message_query_offset(swarm_message_query *q, int64_t offset);
+/* Keyset pagination: rows strictly after row in the query's order. */
+void swarm_message_query_after(swarm_message_query *q, const swarm_message *row);
+/* For _update: the values to set (copied). */
+void swarm_message_query_set_from_agent(swarm_message_query *q, const char *v);
+void swarm_message_query_set_to_agent(swarm_message_query *q, const char *v);
+void swarm_message_query_set_message_type(swarm_message_query *q, const char *v);
+void swarm_message_query_set_content(swarm_message_query *q, const cJSON *v);
+void swarm_message_query_set_priority(swarm_message_query *q, swarm_message_priority v);
+void swarm_message_query_set_read(swarm_message_query *q, bool v);
+void swarm_message_query_set_created_at(swarm_message_query *q, int64_t v);
+void swarm_message_query_set_read_at(swarm_message_query *q, const int64_t *v);
+/* Terminals; db may be a transaction's handle. */
+dal_code swarm_message_query_fetch(swarm_db *db, swarm_message_query *q, swarm_message_list *out, dal_error *err);
+dal_code swarm_message_query_fetch_one(swarm_db *db, swarm_message_query *q, swarm_message *out, bool *found, dal_error *err);
+dal_code swarm_message_query_count(swarm_db *db, swarm_message_query *q, int64_t *n, dal_error *err);
+dal_code swarm_message_query_exists(swarm_db *db, swarm_message_query *q, bool *exists, dal_error *err);
+dal_code swarm_message_query_delete(swarm_db *db, swarm_message_query *q, int64_t *n, dal_error *err);
+dal_code swarm_message_query_update(swarm_db *db, swarm_message_query *q, int64_t *n, dal_error *err);
+/* The SQL text and its parameters as a JSON array (both malloc'd). */
+dal_code swarm_message_query_sql(const swarm_message_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err);
+
 /* ------------------------------------------------------------------------
  * Metric
  * ------------------------------------------------------------------------ */
@@ -656,6 +949,69 @@ dal_code swarm_metric_by_agent(swarm_db *db, const char *agent_id, const char *m
  * }
  */
 dal_code swarm_metric_summary(swarm_db *db, const char *metric_type, int64_t start, int64_t end, swarm_metric_summary_row_list *out, dal_error *err);
+
+/* Run-time queries of Metric (see dal_builder.h). Queries and conditions of
+ * one model cannot be given to another's functions. */
+typedef struct swarm_metric_query swarm_metric_query;
+typedef struct swarm_metric_cond swarm_metric_cond;
+swarm_metric_query *swarm_metric_query_new(void);
+/* Frees the query and its conditions. NULL is fine. */
+void swarm_metric_query_free(swarm_metric_query *q);
+/* Conditions on Metric fields, freed with the query they are given to (or
+ * with swarm_metric_cond_free). NULL on OOM, an operator that does not fit the
+ * field or a NULL value (test for null with _null); the query's terminal
+ * then fails with DAL_ERR_INVALID. */
+swarm_metric_cond *swarm_metric_id_is(dal_op op, const char *v);
+swarm_metric_cond *swarm_metric_id_in(const dal_uuid_list *values);
+swarm_metric_cond *swarm_metric_metric_type_is(dal_op op, const char *v);
+swarm_metric_cond *swarm_metric_metric_type_like(const char *pattern);
+swarm_metric_cond *swarm_metric_metric_type_in(const dal_text_list *values);
+swarm_metric_cond *swarm_metric_agent_id_is(dal_op op, const char *v);
+swarm_metric_cond *swarm_metric_agent_id_in(const dal_uuid_list *values);
+swarm_metric_cond *swarm_metric_agent_id_null(bool is_null);
+swarm_metric_cond *swarm_metric_value_is(dal_op op, double v);
+swarm_metric_cond *swarm_metric_value_in(const dal_real_list *values);
+swarm_metric_cond *swarm_metric_unit_is(dal_op op, const char *v);
+swarm_metric_cond *swarm_metric_unit_like(const char *pattern);
+swarm_metric_cond *swarm_metric_unit_in(const dal_text_list *values);
+swarm_metric_cond *swarm_metric_timestamp_is(dal_op op, int64_t v);
+swarm_metric_cond *swarm_metric_timestamp_in(const dal_timestamp_list *values);
+/* Take ownership of their operands. */
+swarm_metric_cond *swarm_metric_and(swarm_metric_cond *a, swarm_metric_cond *b);
+swarm_metric_cond *swarm_metric_or(swarm_metric_cond *a, swarm_metric_cond *b);
+swarm_metric_cond *swarm_metric_not(swarm_metric_cond *a);
+void swarm_metric_cond_free(swarm_metric_cond *c);
+
+/* Adds cond (taken) ANDed with the query's other conditions. */
+void swarm_metric_query_where(swarm_metric_query *q, swarm_metric_cond *cond);
+/* Orders apply in call order; ties by the primary key ascending. */
+void swarm_metric_query_order_by_id(swarm_metric_query *q, bool desc);
+void swarm_metric_query_order_by_metric_type(swarm_metric_query *q, bool desc);
+void swarm_metric_query_order_by_agent_id(swarm_metric_query *q, bool desc);
+void swarm_metric_query_order_by_value(swarm_metric_query *q, bool desc);
+void swarm_metric_query_order_by_unit(swarm_metric_query *q, bool desc);
+void swarm_metric_query_order_by_timestamp(swarm_metric_query *q, bool desc);
+void swarm_metric_query_limit(swarm_metric_query *q, int64_t limit);
+void swarm_metric_query_offset(swarm_metric_query *q, int64_t offset);
+/* Keyset pagination: rows strictly after row in the query's order. */
+void swarm_metric_query_after(swarm_metric_query *q, const swarm_metric *row);
+/* For _update: the values to set (copied). */
+void swarm_metric_query_set_metric_type(swarm_metric_query *q, const char *v);
+void swarm_metric_query_set_agent_id(swarm_metric_query *q, const char *v);
+void swarm_metric_query_set_value(swarm_metric_query *q, double v);
+void swarm_metric_query_set_unit(swarm_metric_query *q, const char *v);
+void swarm_metric_query_set_tags(swarm_metric_query *q, const cJSON *v);
+void swarm_metric_query_set_timestamp(swarm_metric_query *q, int64_t v);
+/* Terminals; db may be a transaction's handle. */
+dal_code swarm_metric_query_fetch(swarm_db *db, swarm_metric_query *q, swarm_metric_list *out, dal_error *err);
+dal_code swarm_metric_query_fetch_one(swarm_db *db, swarm_metric_query *q, swarm_metric *out, bool *found, dal_error *err);
+dal_code swarm_metric_query_count(swarm_db *db, swarm_metric_query *q, int64_t *n, dal_error *err);
+dal_code swarm_metric_query_exists(swarm_db *db, swarm_metric_query *q, bool *exists, dal_error *err);
+dal_code swarm_metric_query_delete(swarm_db *db, swarm_metric_query *q, int64_t *n, dal_error *err);
+dal_code swarm_metric_query_update(swarm_db *db, swarm_metric_query *q, int64_t *n, dal_error *err);
+/* The SQL text and its parameters as a JSON array (both malloc'd). */
+dal_code swarm_metric_query_sql(const swarm_metric_query *q, dal_dialect dialect, char **sql, char **params_json,
+    dal_error *err);
 
 /* ------------------------------------------------------------------------
  * Rows of Task.status_counts
