@@ -193,6 +193,27 @@ static void name_indexes(m_schema *s)
     fe_names_clear(&taken);
 }
 
+/* A foreign-key field no index leads with gets one (field, then the key), so
+ * that ON DELETE finds the rows that point at a deleted row without a scan. */
+static void derive_refs(m_model *m)
+{
+    for (size_t f = 0; f < m->n_fields; f++) {
+        if (m->fields[f].ref_model == NULL || (m->n_pk > 0 && m->pk[0] == f))
+            continue;
+        bool led = false;
+        for (size_t i = 0; i < m->n_indexes && !led; i++)
+            led = m->indexes[i].n > 0 && m->indexes[i].parts[0].field == f;
+        if (led)
+            continue;
+        m_index x = {0};
+        add_part(&x, f, false);
+        for (size_t k = 0; k < m->n_pk; k++)
+            if (m->pk[k] != f)
+                add_part(&x, m->pk[k], false);
+        add_derived(m, x, 1);
+    }
+}
+
 void dalc_derive(m_schema *s)
 {
     for (size_t i = 0; i < s->n_queries; i++) {
@@ -200,5 +221,7 @@ void dalc_derive(m_schema *s)
         if (q->where)
             derive_where(q->model, q);
     }
+    for (size_t i = 0; i < s->n_models; i++)
+        derive_refs(&s->models[i]);
     name_indexes(s);
 }

@@ -469,11 +469,13 @@ static const dal_index_part swarm_event_index0[] = {{SWARM_EVENT_F_SEQUENCE, fal
 static const dal_index_part swarm_event_index1[] = {{SWARM_EVENT_F_AGENT_ID, false}, {SWARM_EVENT_F_TIMESTAMP, true}, {SWARM_EVENT_F_ID, true}};
 static const dal_index_part swarm_event_index2[] = {{SWARM_EVENT_F_EVENT_TYPE, false}, {SWARM_EVENT_F_TIMESTAMP, true}, {SWARM_EVENT_F_ID, true}};
 static const dal_index_part swarm_event_index3[] = {{SWARM_EVENT_F_TIMESTAMP, false}, {SWARM_EVENT_F_ID, false}};
+static const dal_index_part swarm_event_index4[] = {{SWARM_EVENT_F_TASK_ID, false}, {SWARM_EVENT_F_ID, false}};
 static const dal_index swarm_event_indexes[] = {
     {"events_sequence_key", 1, swarm_event_index0, true, false}, /* unique */
     {"events_agent_id_timestamp_id_idx", 3, swarm_event_index1, false, true}, /* derived from a query */
     {"events_event_type_timestamp_id_idx", 3, swarm_event_index2, false, true}, /* derived from a query */
     {"events_timestamp_id_idx", 2, swarm_event_index3, false, true}, /* derived from a query */
+    {"events_task_id_idx", 2, swarm_event_index4, false, true}, /* derived from a query */
 };
 
 const dal_model swarm_event_model = {
@@ -484,7 +486,7 @@ const dal_model swarm_event_model = {
     .fields = swarm_event_fields,
     .n_pk = 1,
     .pk = swarm_event_pk,
-    .n_indexes = 4,
+    .n_indexes = 5,
     .indexes = swarm_event_indexes,
 };
 

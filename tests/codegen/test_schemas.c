@@ -223,12 +223,14 @@ static void test_dsl_examples(void **state)
     assert_int_equal(q->order[0].field, 1);                 /* agent_id: a row field */
 
     assert_indexes(model(s, "Task"), "tasks_status_priority_created_at_idx derived: status "
-                                     "priority desc created_at id\n");
+                                     "priority desc created_at id\n"
+                                     "tasks_assigned_to_idx derived: assigned_to id\n");
     assert_indexes(model(s, "Event"), "events_agent_id_timestamp_id_idx derived: agent_id "
                                       "timestamp desc id desc\n"
                                       "events_timestamp_idx derived: timestamp id\n");
     assert_indexes(model(s, "Metric"), "metrics_metric_type_agent_id_idx derived: metric_type "
-                                       "agent_id id\n");
+                                       "agent_id id\n"
+                                       "metrics_agent_id_idx derived: agent_id id\n");
     m_schema_free(s);
 }
 
@@ -319,7 +321,8 @@ static void test_swarm(void **state)
                        "events_agent_id_timestamp_id_idx derived: agent_id timestamp desc id desc\n"
                        "events_event_type_timestamp_id_idx derived: event_type timestamp desc "
                        "id desc\n"
-                       "events_timestamp_id_idx derived: timestamp id\n");
+                       "events_timestamp_id_idx derived: timestamp id\n"
+                       "events_task_id_idx derived: task_id id\n");
     assert_indexes(msg, "messages_from_agent_to_agent_created_at_idx derived: from_agent "
                         "to_agent created_at desc id\n"
                         "messages_to_agent_read_created_at_idx derived: to_agent read "
@@ -392,7 +395,8 @@ static void test_features_models(void **state)
     assert_false(fld(pair, "c")->is_id);
     assert_int_equal(pair->n_indexes, 0);
 
-    assert_indexes(owner, "people_mail_key unique: email\n");
+    assert_indexes(owner, "people_mail_key unique: email\n"
+                          "people_self_idx derived: self key\n");
     assert_indexes(t, "things_small_idx: small desc\n"
                       "things_big_key unique: big\n"
                       "things_when_idx: when\n"
@@ -402,7 +406,8 @@ static void test_features_models(void **state)
                       "things_n_idx derived: n id\n"
                       "things_label_idx derived: label id\n"
                       "things_owner_when_idx derived: owner when id\n"
-                      "things_owner_color_level_idx derived: owner color level id\n");
+                      "things_owner_color_level_idx derived: owner color level id\n"
+                      "things_email_idx derived: email id\n");
     m_schema_free(s);
 }
 
