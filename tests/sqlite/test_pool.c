@@ -170,7 +170,7 @@ static void test_idle_expiry(void **state)
     (void)state;
     fake f;
     dal_error err = {0};
-    dal_pool *p = make_pool(&f, 5, 1, 100, 50, &err);
+    dal_pool *p = make_pool(&f, 5, 1, 100, 300, &err);
     assert_non_null(p);
     void *c[4];
     for (int i = 0; i < 4; i++)
@@ -178,7 +178,7 @@ static void test_idle_expiry(void **state)
     for (int i = 0; i < 4; i++)
         dal_pool_release(p, c[i], false);
     assert_int_equal(f.live, 4);
-    sleep_ms(80);
+    sleep_ms(450);
     /* on the next acquire, spares idle past the timeout close; min_idle stays */
     void *x = dal_pool_acquire(p, &err);
     assert_non_null(x);
@@ -188,7 +188,7 @@ static void test_idle_expiry(void **state)
     assert_int_equal(st.active, 1);
     assert_int_equal(f.live, 1);
     dal_pool_release(p, x, false);
-    sleep_ms(80);
+    sleep_ms(450);
     x = dal_pool_acquire(p, &err);
     dal_pool_release(p, x, false);
     assert_int_equal(f.live, 1); /* never below min_idle */
