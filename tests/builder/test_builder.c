@@ -22,32 +22,11 @@
 
 #include "dal_memory.h"
 #include "swarm/swarm.h"
+#include "url_template.h"
 
 /* ------------------------------------------------------------------------ */
 /* Databases                                                                 */
 /* ------------------------------------------------------------------------ */
-
-static const char *g_template;
-static char g_dir[128];
-static int g_counter;
-
-static void make_url(char *out, size_t size)
-{
-    char n[16];
-    snprintf(n, sizeof n, "%d", ++g_counter);
-    size_t used = 0;
-    for (const char *p = g_template; *p && used + 1 < size;) {
-        const char *rep = strncmp(p, "{dir}", 5) == 0 ? g_dir : strncmp(p, "{n}", 3) == 0 ? n : NULL;
-        if (rep != NULL) {
-            int k = snprintf(out + used, size - used, "%s", rep);
-            used += k > 0 ? (size_t)k : 0;
-            p += rep == g_dir ? 5 : 3;
-        } else {
-            out[used++] = *p++;
-        }
-    }
-    out[used < size ? used : size - 1] = '\0';
-}
 
 static int db_setup(void **state)
 {
@@ -556,7 +535,7 @@ static void test_errors(void **state)
 static void test_memory_uses_index(void **state)
 {
     swarm_db *db = *state;
-    if (strncmp(g_template, "memory:", 7) != 0)
+    if (!backend_is("memory"))
         skip();
     swarm_task rows[200];
     unsigned running = 0;
@@ -1014,16 +993,13 @@ static void test_property_random_filters(void **state)
 static int suite_setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/dal-builder-XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return template_dir_make("dal-builder");
 }
 
 static int suite_teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return template_dir_remove();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)

@@ -27,47 +27,11 @@
 #include <cmocka.h>
 
 #include "swarm/swarm.h"
+#include "url_template.h"
 
 /* ------------------------------------------------------------------------ */
 /* Opening databases from the URL template                                   */
 /* ------------------------------------------------------------------------ */
-
-static const char *g_template;
-static char g_dir[128];
-static int g_counter;
-
-/* The template with {dir} and {n} substituted. */
-static void make_url(char *out, size_t size)
-{
-    char n[16];
-    snprintf(n, sizeof n, "%d", ++g_counter);
-    size_t used = 0;
-    for (const char *p = g_template; *p && used + 1 < size;) {
-        const char *rep = NULL;
-        size_t skip = 1;
-        if (strncmp(p, "{dir}", 5) == 0) {
-            rep = g_dir;
-            skip = 5;
-        } else if (strncmp(p, "{n}", 3) == 0) {
-            rep = n;
-            skip = 3;
-        }
-        if (rep != NULL) {
-            int k = snprintf(out + used, size - used, "%s", rep);
-            used += k > 0 ? (size_t)k : 0;
-        } else {
-            out[used++] = *p;
-        }
-        p += skip;
-    }
-    out[used < size ? used : size - 1] = '\0';
-}
-
-static bool backend_is(const char *scheme)
-{
-    size_t n = strlen(scheme);
-    return strncmp(g_template, scheme, n) == 0 && g_template[n] == ':';
-}
 
 static int db_setup(void **state)
 {
@@ -1495,16 +1459,13 @@ static void test_maintenance(void **state)
 static int suite_setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/dal-conformance-XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return template_dir_make("dal-conformance");
 }
 
 static int suite_teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return template_dir_remove();
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, db_setup, db_teardown)
