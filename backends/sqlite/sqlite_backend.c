@@ -1213,6 +1213,19 @@ static dal_code stored_schema(sq_conn *c, char *buf, size_t size, dal_error *err
     return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading schema_migrations of '%s'", c->st->path);
 }
 
+/* Plain indexes are not part of the schema version: a query added to the
+ * schema adds its index to databases made before. The DDL is all "IF NOT
+ * EXISTS", so running it again creates exactly what is missing. */
+static dal_code add_missing_indexes(sq_conn *c, const char *name, dal_error *err)
+{
+    char *ddl = sq_schema_ddl(c->st->schema);
+    if (ddl == NULL)
+        return dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
+    int src = sq_exec_text(c, ddl);
+    free(ddl);
+    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "adding the indexes of schema '%s'", name);
+}
+
 static dal_code create_schema(sq_conn *c, const char *name, dal_error *err)
 {
     char *ddl = sq_schema_ddl(c->st->schema);
@@ -1266,6 +1279,8 @@ static dal_code setup_schema(sq_conn *c, dal_error *err)
                                    "'%s' was made by schema '%s', this program uses schema '%s' "
                                    "(migrating between them is not supported yet)",
                                    c->st->path, stored, name);
+            else
+                rc = add_missing_indexes(c, name, err);
         } else if (n_tables > (has_table ? 1 : 0)) {
             rc = dal_set_error(err, DAL_ERR_MIGRATION,
                                "'%s' holds tables but no schema_migrations record: not a database made by dal "

@@ -698,6 +698,27 @@ static void test_not_sqlite_file(void **state)
     assert_int_equal(err.code, DAL_ERR_INVALID);
 }
 
+/* An index missing from a database of the same schema (a query added to
+ * the schema since) is created when the database opens. */
+static void test_missing_index_added_on_open(void **state)
+{
+    (void)state;
+    char path[300];
+    dal_db *db = open_fresh(path, sizeof path, NULL);
+    dal_error err = {0};
+    dal_close(db);
+    raw_exec(path, "DROP INDEX \"items_color_qty_idx\"");
+    db = open_path(path, NULL, &err);
+    assert_non_null(db);
+    dal_close(db);
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(raw_int(raw, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                                  "name = 'items_color_qty_idx'"),
+                     1);
+    sqlite3_close(raw);
+}
+
 static void test_survives_reopen(void **state)
 {
     (void)state;
@@ -1187,6 +1208,7 @@ int main(void)
         cmocka_unit_test(test_schema_record_and_mismatch),
         cmocka_unit_test(test_not_sqlite_file),
         cmocka_unit_test(test_survives_reopen),
+        cmocka_unit_test(test_missing_index_added_on_open),
         cmocka_unit_test(test_pool_exhaustion),
         cmocka_unit_test(test_pool_idle_timeout),
         cmocka_unit_test(test_pool_status_figures),
