@@ -21,41 +21,13 @@
 #include <cmocka.h>
 
 #include "dal_memory.h"
-#include "swarm/swarm.h"
-#include "url_template.h"
+#include "swarm_harness.h"
 
 /* ------------------------------------------------------------------------ */
 /* Databases                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static int db_setup(void **state)
-{
-    char url[512];
-    dal_error err = {0};
-    make_url(url, sizeof url);
-    swarm_db *db = swarm_open(url, &err);
-    if (db == NULL) {
-        fprintf(stderr, "cannot open %s: %s\n", url, err.message);
-        return -1;
-    }
-    *state = db;
-    return 0;
-}
 
-static int db_teardown(void **state)
-{
-    swarm_close(*state);
-    return 0;
-}
-
-#define CHECK(call)                                                                                               \
-    do {                                                                                                          \
-        dal_error e_ = {0};                                                                                       \
-        dal_error *err = &e_;                                                                                     \
-        dal_code rc_ = (call);                                                                                    \
-        if (rc_ != DAL_OK)                                                                                        \
-            fail_msg("%s: %s (%s)", #call, e_.message, dal_code_name(rc_));                                       \
-    } while (0)
 
 /* ------------------------------------------------------------------------ */
 /* Data                                                                      */
