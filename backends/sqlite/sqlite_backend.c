@@ -537,6 +537,24 @@ static dal_code sq_insert(dal_db *h, const dal_model *m, void *objs, size_t n, d
     return rc;
 }
 
+/* Begins a call on h (write: it changes rows) and gives m's prepared
+ * statement for op in *stmt. On DAL_OK the caller ends the call; on an error
+ * before the call began, nothing is left to end (*began false). */
+static dal_code model_call(dal_db *h, const dal_model *m, sq_model_op op, bool write, sq_call *call,
+                           sqlite3_stmt **stmt, bool *began, dal_error *err)
+{
+    int mi;
+    *began = false;
+    if (model_sql(state_of(h), m, &mi, err) == NULL)
+        return DAL_ERR_INVALID;
+    dal_code rc = call_begin(h, call, write, err);
+    if (rc != DAL_OK)
+        return rc;
+    *began = true;
+    *stmt = sq_model_stmt(call->c, mi, op, err);
+    return *stmt ? DAL_OK : (err ? err->code : DAL_ERR_DATABASE);
+}
+
 static dal_code sq_get(dal_db *h, const dal_model *m, const dal_value *key, void *out, bool *found, dal_error *err)
 {
     sq_call call;
@@ -681,16 +699,10 @@ static dal_code sq_upsert(dal_db *h, const dal_model *m, void *obj, dal_error *e
 static dal_code sq_remove(dal_db *h, const dal_model *m, const dal_value *key, bool *deleted, dal_error *err)
 {
     sq_call call;
-    int mi;
-    if (model_sql(state_of(h), m, &mi, err) == NULL)
-        return DAL_ERR_INVALID;
-    dal_code rc = call_begin(h, &call, true, err);
-    if (rc != DAL_OK)
-        return rc;
-    sqlite3_stmt *s = sq_model_stmt(call.c, mi, SQ_DELETE, err);
-    if (s == NULL)
-        rc = err ? err->code : DAL_ERR_DATABASE;
-    else if ((rc = bind_key(s, m, key, err)) == DAL_OK) {
+    sqlite3_stmt *s = NULL;
+    bool began;
+    dal_code rc = model_call(h, m, SQ_DELETE, true, &call, &s, &began, err);
+    if (rc == DAL_OK && (rc = bind_key(s, m, key, err)) == DAL_OK) {
         int src = sq_step(call.c, s);
         sqlite3_reset(s);
         if (src == SQLITE_DONE) {
@@ -700,38 +712,31 @@ static dal_code sq_remove(dal_db *h, const dal_model *m, const dal_value *key, b
             rc = write_error(call.c, src, &w, err, "delete from");
         }
     }
-    call_end(&call);
+    if (began)
+        call_end(&call);
     return rc;
 }
 
 static dal_code sq_list_all(dal_db *h, const dal_model *m, dal_list *out, dal_error *err)
 {
     sq_call call;
-    int mi;
-    if (model_sql(state_of(h), m, &mi, err) == NULL)
-        return DAL_ERR_INVALID;
-    dal_code rc = call_begin(h, &call, false, err);
-    if (rc != DAL_OK)
-        return rc;
-    sqlite3_stmt *s = sq_model_stmt(call.c, mi, SQ_LIST, err);
-    rc = s ? read_rows(call.c, s, m, m->table, SIZE_MAX, out, err) : (err ? err->code : DAL_ERR_DATABASE);
-    call_end(&call);
+    sqlite3_stmt *s = NULL;
+    bool began;
+    dal_code rc = model_call(h, m, SQ_LIST, false, &call, &s, &began, err);
+    if (rc == DAL_OK)
+        rc = read_rows(call.c, s, m, m->table, SIZE_MAX, out, err);
+    if (began)
+        call_end(&call);
     return rc;
 }
 
 static dal_code sq_count(dal_db *h, const dal_model *m, int64_t *n, dal_error *err)
 {
     sq_call call;
-    int mi;
-    if (model_sql(state_of(h), m, &mi, err) == NULL)
-        return DAL_ERR_INVALID;
-    dal_code rc = call_begin(h, &call, false, err);
-    if (rc != DAL_OK)
-        return rc;
-    sqlite3_stmt *s = sq_model_stmt(call.c, mi, SQ_COUNT, err);
-    if (s == NULL) {
-        rc = err ? err->code : DAL_ERR_DATABASE;
-    } else {
+    sqlite3_stmt *s = NULL;
+    bool began;
+    dal_code rc = model_call(h, m, SQ_COUNT, false, &call, &s, &began, err);
+    if (rc == DAL_OK) {
         int src = sq_step(call.c, s);
         if (src == SQLITE_ROW)
             *n = sqlite3_column_int64(s, 0);
@@ -739,7 +744,8 @@ static dal_code sq_count(dal_db *h, const dal_model *m, int64_t *n, dal_error *e
             rc = sq_error(call.c, src, err, "count %s", m->table);
         sqlite3_reset(s);
     }
-    call_end(&call);
+    if (began)
+        call_end(&call);
     return rc;
 }
 
