@@ -245,9 +245,20 @@ static bool decimal_magnitude(const decimal *d, uint64_t *out)
 /* strtod independent of the locale's decimal point. False only when out of memory. */
 static bool c_strtod(const char *text, double *out)
 {
-    const struct lconv *lc = localeconv();
-    const char *dp = lc != NULL ? lc->decimal_point : NULL;
+    /* The common case first: an integer of at most 15 digits is exact in
+     * a double, and summing its digits is a tenth of strtod's cost. */
+    const char *d = text + (text[0] == '-');
+    int64_t whole = 0;
+    size_t n_digits = 0;
+    while (d[n_digits] >= '0' && d[n_digits] <= '9' && n_digits <= 15)
+        whole = whole * 10 + (d[n_digits++] - '0');
+    if (d[n_digits] == '\0' && n_digits > 0 && n_digits <= 15) {
+        *out = text[0] == '-' ? -(double)whole : (double)whole;
+        return true;
+    }
     const char *dot = strchr(text, '.');
+    const struct lconv *lc = dot != NULL ? localeconv() : NULL;
+    const char *dp = lc != NULL ? lc->decimal_point : NULL;
     if (dot == NULL || dp == NULL || strcmp(dp, ".") == 0 || dp[0] == '\0') {
         *out = strtod(text, NULL);
         return true;

@@ -482,6 +482,32 @@ static void test_equal(void **state)
     cJSON_Delete(null_node);
 }
 
+/* Every number's double is strtod's, on both sides of the short-integer path
+ * (at most 15 digits are summed, longer texts go to strtod). */
+static void test_number_doubles_match_strtod(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "0", "-0", "7", "-7", "999999999999999", "-999999999999999", "100000000000000",
+        "1000000000000000", "9007199254740993", "-9007199254740993", "123456789012345678901234567890",
+        "1.5", "-0.25", "1e3", "12E-2", "00", "0.1", "18446744073709551615",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        cJSON *j = NULL;
+        dal_error err;
+        dal_code rc = dal_json_parse(texts[i], strlen(texts[i]), &j, &err);
+        if (strcmp(texts[i], "00") == 0) { /* a leading zero is not JSON */
+            assert_int_equal(rc, DAL_ERR_SERIALIZATION);
+            continue;
+        }
+        assert_int_equal(rc, DAL_OK);
+        double want = strtod(texts[i], NULL);
+        if (j->valuedouble != want || signbit(j->valuedouble) != signbit(want))
+            fail_msg("%s: parsed %.17g, strtod gives %.17g", texts[i], j->valuedouble, want);
+        cJSON_Delete(j);
+    }
+}
+
 /* The decimal point of the locale must not leak into JSON. */
 static void test_locale_independent(void **state)
 {
@@ -516,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_keys_large_object),
         cmocka_unit_test(test_invalid_arguments),
         cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_number_doubles_match_strtod),
         cmocka_unit_test(test_locale_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
