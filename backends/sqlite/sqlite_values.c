@@ -319,14 +319,14 @@ static dal_code wrong_type(int t, const char *want, dal_error *err)
 }
 
 /* An integer column value (reals accepted when whole, as aggregates give). */
-static dal_code column_int(sqlite3_stmt *s, int col, int t, int64_t *out, dal_error *err)
+static dal_code column_int(sqlite3_value *v, int t, int64_t *out, dal_error *err)
 {
     if (t == SQLITE_INTEGER) {
-        *out = sqlite3_column_int64(s, col);
+        *out = sqlite3_value_int64(v);
         return DAL_OK;
     }
     if (t == SQLITE_FLOAT) {
-        double d = sqlite3_column_double(s, col);
+        double d = sqlite3_value_double(v);
         if (d == floor(d) && d >= -9.2233720368547758e18 && d < 9.2233720368547758e18) {
             *out = (int64_t)d;
             return DAL_OK;
@@ -504,23 +504,23 @@ static dal_code decode_json(const dal_field *f, const char *text, size_t len, cJ
     return DAL_OK;
 }
 
-static dal_code read_text_column(sqlite3_stmt *s, int col, int t, const char **text, size_t *len, dal_error *err)
+static dal_code read_text_column(sqlite3_value *v, int t, const char **text, size_t *len, dal_error *err)
 {
     if (t != SQLITE_TEXT)
         return wrong_type(t, "text", err);
-    *text = (const char *)sqlite3_column_text(s, col);
-    *len = (size_t)sqlite3_column_bytes(s, col);
+    *text = (const char *)sqlite3_value_text(v);
+    *len = (size_t)sqlite3_value_bytes(v);
     if (*text == NULL)
         return dal_set_error(err, DAL_ERR_NOMEM, "out of memory reading a column");
     return DAL_OK;
 }
 
 /* text, uuid, text-valued enums, json, maps and lists: TEXT columns */
-static dal_code read_textual(sqlite3_stmt *s, int col, int t, const dal_field *f, void *p, dal_error *err)
+static dal_code read_textual(sqlite3_value *v, int t, const dal_field *f, void *p, dal_error *err)
 {
     const char *text = NULL;
     size_t len = 0;
-    dal_code rc = read_text_column(s, col, t, &text, &len, err);
+    dal_code rc = read_text_column(v, t, &text, &len, err);
     if (rc != DAL_OK)
         return rc;
     if (f->flags & DAL_F_LIST)
@@ -547,10 +547,10 @@ static dal_code read_textual(sqlite3_stmt *s, int col, int t, const dal_field *f
 }
 
 /* int, i32, u32, u64, timestamp, bool, integer-valued enums: INTEGER columns */
-static dal_code read_integral(sqlite3_stmt *s, int col, int t, const dal_field *f, void *p, dal_error *err)
+static dal_code read_integral(sqlite3_value *v, int t, const dal_field *f, void *p, dal_error *err)
 {
     int64_t n = 0;
-    dal_code rc = column_int(s, col, t, &n, err);
+    dal_code rc = column_int(v, t, &n, err);
     if (rc != DAL_OK)
         return rc;
     switch (f->type) {
@@ -580,23 +580,14 @@ static dal_code read_integral(sqlite3_stmt *s, int col, int t, const dal_field *
     }
 }
 
-static bool is_integral(const dal_field *f)
-{
-    if (f->flags & DAL_F_LIST)
-        return false;
-    switch (f->type) {
-    case DAL_INT: case DAL_I32: case DAL_U32: case DAL_U64: case DAL_BOOL: case DAL_TIMESTAMP:
-        return true;
-    case DAL_ENUM:
-        return f->enumt != NULL && f->enumt->values != NULL;
-    default:
-        return false;
-    }
-}
-
 dal_code sq_read_field(sqlite3_stmt *s, int col, const dal_field *f, void *obj, dal_error *err)
 {
-    int t = sqlite3_column_type(s, col);
+    /* One column lookup, then the value's own accessors: each
+     * sqlite3_column_* call looks the column up again. The value is
+     * "unprotected", which is safe here: a connection is used by one
+     * thread at a time (NOMUTEX, see sqlite_conn.c). */
+    sqlite3_value *v = sqlite3_column_value(s, col);
+    int t = sqlite3_value_type(v);
     void *p = field_ptr(f, obj);
     if (t == SQLITE_NULL) {
         if (!is_optional(f))
@@ -604,19 +595,35 @@ dal_code sq_read_field(sqlite3_stmt *s, int col, const dal_field *f, void *obj, 
         return DAL_OK; /* obj is zeroed: absent */
     }
     dal_code rc;
-    if (f->type == DAL_REAL && !(f->flags & DAL_F_LIST)) {
+    switch ((f->flags & DAL_F_LIST) ? DAL_JSON : f->type) {
+    case DAL_INT:
+    case DAL_TIMESTAMP:
+        if (t == SQLITE_INTEGER) { /* the common case, inline */
+            *(int64_t *)p = sqlite3_value_int64(v);
+            rc = DAL_OK;
+        } else { /* a whole real, or an error */
+            rc = read_integral(v, t, f, p, err);
+        }
+        break;
+    case DAL_I32: case DAL_U32: case DAL_U64: case DAL_BOOL:
+        rc = read_integral(v, t, f, p, err);
+        break;
+    case DAL_REAL:
         if (t != SQLITE_FLOAT && t != SQLITE_INTEGER)
             return wrong_type(t, "a real", err);
-        *(double *)p = sqlite3_column_double(s, col);
+        *(double *)p = sqlite3_value_double(v);
         rc = DAL_OK;
-    } else if (is_integral(f)) {
-        rc = read_integral(s, col, t, f, p, err);
-    } else {
-        rc = read_textual(s, col, t, f, p, err);
+        break;
+    case DAL_ENUM:
+        rc = f->enumt != NULL && f->enumt->values != NULL ? read_integral(v, t, f, p, err)
+                                                          : read_textual(v, t, f, p, err);
+        break;
+    default: /* text, uuid, json, maps and lists */
+        rc = read_textual(v, t, f, p, err);
+        break;
     }
-    bool *has = has_ptr(f, obj);
-    if (rc == DAL_OK && has != NULL)
-        *has = true;
+    if (rc == DAL_OK && f->has_offset != DAL_NO_OFFSET)
+        *(bool *)((char *)obj + f->has_offset) = true;
     return rc;
 }
 
