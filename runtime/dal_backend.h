@@ -100,6 +100,10 @@ typedef struct dal_backend {
 extern const dal_backend *const dal_builtin_backends[];
 const dal_backend *dal_find_backend(const char *scheme, size_t len);
 
+/* Deep copy of src into dst, which owns nothing (its bytes are overwritten):
+ * rows handed to callers. On failure dst is zeroed. */
+dal_code dal_record_copy_fresh(const dal_model *m, void *dst, const void *src, dal_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Connection pool (runtime/dal_pool.c): generic over a backend's connection */
 /* ------------------------------------------------------------------------ */

@@ -45,9 +45,11 @@
  * unchanged.
  */
 #include "dal.h"
+#include "dal_backend.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,44 +416,61 @@ static bool copy_list(dal_type t, dal_list *dst, const dal_list *src)
     return true;
 }
 
+/* What dst owns is src's until copied: forget it without freeing. */
+static void detach_field(const dal_field *f, void *dst)
+{
+    if (is_list(f))
+        *(dal_list *)slot_of(f, dst) = (dal_list){0, NULL};
+    else if (is_pointer_type(f->type))
+        *(void **)slot_of(f, dst) = NULL;
+}
+
+dal_code dal_record_copy_fresh(const dal_model *m, void *dst, const void *src, dal_error *err)
+{
+    /* One pass: the bytes first, then each owned value replaced by its copy. */
+    memcpy(dst, src, m->size);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dal_field *f = &m->fields[i];
+        bool ok;
+        if (is_list(f))
+            ok = copy_list(f->type, slot_of(f, dst), cslot_of(f, src));
+        else if (is_pointer_type(f->type))
+            ok = copy_value(f->type, slot_of(f, dst), cslot_of(f, src));
+        else
+            continue;
+        if (!ok) {
+            /* the fields after i still point into src: detach them, so
+             * that clearing frees only the copies */
+            for (size_t k = i + 1; k < m->n_fields; k++)
+                detach_field(&m->fields[k], dst);
+            dal_record_clear(m, dst);
+            return dal_set_error(err, DAL_ERR_NOMEM, "%s.%s: out of memory copying a record", m->name, f->name);
+        }
+    }
+    return DAL_OK;
+}
+
 dal_code dal_record_copy(const dal_model *m, void *dst, const void *src, dal_error *err)
 {
     if (m == NULL || dst == NULL || src == NULL)
         return dal_set_error(err, DAL_ERR_INVALID, "dal_record_copy: NULL argument");
     if (dst == src)
         return DAL_OK;
-    char *tmp = malloc(m->size);
+    union {
+        max_align_t align;
+        char bytes[1024];
+    } local;
+    void *tmp = m->size <= sizeof local.bytes ? local.bytes : malloc(m->size);
     if (tmp == NULL)
         return dal_set_error(err, DAL_ERR_NOMEM, "%s: out of memory copying a record", m->name);
-    memcpy(tmp, src, m->size);
-    /* Detach everything src owns from tmp, so a failure frees only copies. */
-    for (size_t i = 0; i < m->n_fields; i++) {
-        const dal_field *f = &m->fields[i];
-        if (is_list(f)) {
-            dal_list *l = slot_of(f, tmp);
-            l->n = 0;
-            l->v = NULL;
-        } else if (is_pointer_type(f->type)) {
-            *(void **)slot_of(f, tmp) = NULL;
-        }
+    dal_code rc = dal_record_copy_fresh(m, tmp, src, err);
+    if (rc == DAL_OK) { /* dst changes only once the copy is whole */
+        dal_record_clear(m, dst);
+        memcpy(dst, tmp, m->size);
     }
-    for (size_t i = 0; i < m->n_fields; i++) {
-        const dal_field *f = &m->fields[i];
-        bool ok = true;
-        if (is_list(f))
-            ok = copy_list(f->type, slot_of(f, tmp), cslot_of(f, src));
-        else if (is_pointer_type(f->type))
-            ok = copy_value(f->type, slot_of(f, tmp), cslot_of(f, src));
-        if (!ok) {
-            dal_record_clear(m, tmp);
-            free(tmp);
-            return dal_set_error(err, DAL_ERR_NOMEM, "%s.%s: out of memory copying a record", m->name, f->name);
-        }
-    }
-    dal_record_clear(m, dst);
-    memcpy(dst, tmp, m->size);
-    free(tmp);
-    return DAL_OK;
+    if (tmp != local.bytes)
+        free(tmp);
+    return rc;
 }
 
 static bool value_equal(dal_type t, const void *a, const void *b)

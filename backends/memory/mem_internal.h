@@ -255,10 +255,6 @@ mem_rbnode *mem_oidx_seek_le(const mem_oidx *x, const mem_table *t, const mem_cv
 void mem_describe_key(const mem_table *t, const mem_kpart *kp, size_t n, const void *data, char *buf, size_t size);
 void mem_describe_vals(const mem_table *t, const mem_kpart *kp, size_t n, const mem_cval *v, char *buf, size_t size);
 
-/* Deep copy of src into dst, which holds nothing (zeroed or cleared); on
- * failure dst is left cleared. */
-dal_code mem_copy_record(const dal_model *m, void *dst, const void *src, dal_error *err);
-
 /* Packing a struct into a row block: the bytes its pointers need after the
  * struct, then the copy (dst: the block's struct, extra: the bytes after). */
 size_t mem_packed_extra(const dal_model *m, const void *src);

@@ -697,85 +697,9 @@ void mem_describe_key(const mem_table *t, const mem_kpart *kp, size_t n, const v
     mem_describe_vals(t, kp, n, v, buf, size);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Copies                                                                    */
-/* ------------------------------------------------------------------------ */
-
 static bool is_pointer_type(dal_type t)
 {
     return t == DAL_TEXT || is_json_family(t);
-}
-
-static bool copy_pointer(dal_type t, void *dst, const void *src)
-{
-    if (t == DAL_TEXT) {
-        const char *s = *(char *const *)src;
-        if (s == NULL)
-            return true;
-        size_t n = strlen(s) + 1;
-        char *c = malloc(n);
-        if (c == NULL)
-            return false;
-        memcpy(c, s, n);
-        *(char **)dst = c;
-        return true;
-    }
-    const cJSON *j = *(const cJSON *const *)src;
-    return j == NULL || (*(cJSON **)dst = cJSON_Duplicate(j, true)) != NULL;
-}
-
-static bool copy_list(dal_type t, dal_list *dst, const dal_list *src)
-{
-    if (src->n == 0)
-        return true;
-    size_t es = dal_type_size(t);
-    char *v = malloc(src->n * es);
-    if (v == NULL)
-        return false;
-    if (!is_pointer_type(t)) {
-        memcpy(v, src->v, src->n * es);
-    } else {
-        memset(v, 0, src->n * es);
-        dst->v = v; /* so that a failure frees what was copied */
-        for (size_t i = 0; i < src->n; i++) {
-            if (!copy_pointer(t, v + i * es, (const char *)src->v + i * es)) {
-                dst->n = i;
-                return false;
-            }
-        }
-    }
-    dst->v = v;
-    dst->n = src->n;
-    return true;
-}
-
-dal_code mem_copy_record(const dal_model *m, void *dst, const void *src, dal_error *err)
-{
-    memcpy(dst, src, m->size);
-    /* detach what src owns first, so that a failure frees only copies */
-    for (size_t i = 0; i < m->n_fields; i++) {
-        const dal_field *f = &m->fields[i];
-        void *p = (char *)dst + f->offset;
-        if (f->flags & DAL_F_LIST)
-            *(dal_list *)p = (dal_list){0, NULL};
-        else if (is_pointer_type(f->type))
-            *(void **)p = NULL;
-    }
-    for (size_t i = 0; i < m->n_fields; i++) {
-        const dal_field *f = &m->fields[i];
-        void *p = (char *)dst + f->offset;
-        const void *q = (const char *)src + f->offset;
-        bool ok = true;
-        if (f->flags & DAL_F_LIST)
-            ok = copy_list(f->type, p, q);
-        else if (is_pointer_type(f->type))
-            ok = copy_pointer(f->type, p, q);
-        if (!ok) {
-            dal_record_clear(m, dst);
-            return dal_set_error(err, DAL_ERR_NOMEM, "%s.%s: out of memory copying a row", m->name, f->name);
-        }
-    }
-    return DAL_OK;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -839,7 +839,7 @@ static dal_code copy_out(const mem_table *t, mem_row *const *rows, size_t n, dal
     if (v == NULL)
         return dal_set_error(err, DAL_ERR_NOMEM, "%s: out of memory for %zu rows", m->name, n);
     for (size_t i = 0; i < n; i++) {
-        dal_code rc = mem_copy_record(m, v + i * m->size, mem_data(t, rows[i]), err);
+        dal_code rc = dal_record_copy_fresh(m, v + i * m->size, mem_data(t, rows[i]), err);
         if (rc != DAL_OK) {
             dal_list partial = {i, v};
             dal_record_list_free(m, &partial);

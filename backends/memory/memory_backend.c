@@ -563,7 +563,7 @@ static dal_code scratch_from_row(wctx *w, const mem_table *t, const mem_row *r, 
     s->p = m->size <= sizeof s->local.bytes ? s->local.bytes : malloc(m->size);
     if (s->p == NULL)
         return dal_set_error(w->err, DAL_ERR_NOMEM, "%s %s: out of memory", w->what, m->name);
-    dal_code rc = mem_copy_record(m, s->p, mem_data(t, r), w->err);
+    dal_code rc = dal_record_copy_fresh(m, s->p, mem_data(t, r), w->err);
     if (rc != DAL_OK && s->p != s->local.bytes)
         free(s->p);
     return rc;
@@ -820,25 +820,6 @@ static dal_code mem_insert(dal_db *h, const dal_model *m, void *objs, size_t n, 
     return rc;
 }
 
-static dal_code copy_to_caller(const dal_model *m, void *out, const void *data, dal_error *err)
-{
-    union {
-        max_align_t align;
-        char bytes[1024];
-    } local;
-    void *tmp = m->size <= sizeof local.bytes ? local.bytes : malloc(m->size);
-    if (tmp == NULL)
-        return dal_set_error(err, DAL_ERR_NOMEM, "%s: out of memory copying a row", m->name);
-    dal_code rc = mem_copy_record(m, tmp, data, err);
-    if (rc == DAL_OK) {
-        dal_record_clear(m, out);
-        memcpy(out, tmp, m->size);
-    }
-    if (tmp != local.bytes)
-        free(tmp);
-    return rc;
-}
-
 /* The row with the given key values, or NULL. */
 static mem_row *find_by_key(mem_table *t, const dal_value *key, mem_count *c)
 {
@@ -868,7 +849,7 @@ static dal_code mem_get(dal_db *h, const dal_model *m, const dal_value *key, voi
     } else {
         mem_row *r = find_by_key(t, key, &c);
         if (r != NULL)
-            rc = copy_to_caller(m, out, mem_data(t, r), err);
+            rc = dal_record_copy(m, out, mem_data(t, r), err);
         if (rc == DAL_OK)
             *found = r != NULL;
     }
@@ -969,7 +950,7 @@ static dal_code mem_list_all(dal_db *h, const dal_model *m, dal_list *out, dal_e
     const mem_oidx *x = &t->oidx[0];
     for (mem_rbnode *nd = mem_rb_first(&x->tree); nd != NULL && rc == DAL_OK; nd = mem_rb_next(nd)) {
         c.reads++;
-        rc = mem_copy_record(m, v + n * m->size, mem_data(t, mem_node_row(x, nd)), err);
+        rc = dal_record_copy_fresh(m, v + n * m->size, mem_data(t, mem_node_row(x, nd)), err);
         if (rc == DAL_OK)
             n++;
     }
