@@ -351,8 +351,14 @@ void dal_record_clear(const dal_model *m, void *obj)
 {
     if (m == NULL || obj == NULL)
         return;
-    for (size_t i = 0; i < m->n_fields; i++)
-        free_field(&m->fields[i], obj);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dal_field *f = &m->fields[i];
+        /* only what holds memory: most fields are plain values, and a
+         * record read in place of another often owns nothing now */
+        if (is_list(f) ? ((dal_list *)slot_of(f, obj))->v != NULL
+                       : is_pointer_type(f->type) && *(void **)slot_of(f, obj) != NULL)
+            free_field(f, obj);
+    }
     memset(obj, 0, m->size);
 }
 
@@ -450,6 +456,91 @@ dal_code dal_record_copy_fresh(const dal_model *m, void *dst, const void *src, d
     return DAL_OK;
 }
 
+/* ---- copying into a record that holds values: reuse what fits ----------- */
+
+/* Whether src fits the buffer of old: both NULL, or src no longer than old. */
+static bool string_fits(const char *old, const char *src)
+{
+    if (old == NULL || src == NULL)
+        return old == src;
+    return strlen(src) <= strlen(old);
+}
+
+/* Whether the nodes from old on can take the values of the nodes from src on
+ * in place: the same shape (types, keys, lengths of every list) and strings
+ * that fit. Nodes whose buffers cJSON does not own are never reused. */
+static bool json_fits(const cJSON *old, const cJSON *src, bool siblings)
+{
+    for (; old != NULL && src != NULL; old = old->next, src = src->next) {
+        if (old->type != src->type || (old->type & (cJSON_IsReference | cJSON_StringIsConst)) != 0)
+            return false;
+        if ((old->string == NULL) != (src->string == NULL) ||
+            (old->string != NULL && strcmp(old->string, src->string) != 0))
+            return false;
+        if (!string_fits(old->valuestring, src->valuestring) || !json_fits(old->child, src->child, true))
+            return false;
+        if (!siblings)
+            return true;
+    }
+    return old == NULL && src == NULL;
+}
+
+/* Writes src's values into old, which json_fits accepted. */
+static void json_overwrite(cJSON *old, const cJSON *src, bool siblings)
+{
+    for (; old != NULL; old = old->next, src = src->next) {
+        old->valueint = src->valueint;
+        old->valuedouble = src->valuedouble;
+        if (src->valuestring != NULL)
+            memcpy(old->valuestring, src->valuestring, strlen(src->valuestring) + 1);
+        json_overwrite(old->child, src->child, true);
+        if (!siblings)
+            return;
+    }
+}
+
+/* Whether field f of dst can take src's value without allocating. */
+static bool field_fits(const dal_field *f, const void *dst, const void *src)
+{
+    const void *d = cslot_of(f, dst), *q = cslot_of(f, src);
+    if (is_list(f)) {
+        const dal_list *ld = d, *lq = q;
+        return !is_pointer_type(f->type) && lq->n > 0 && ld->n >= lq->n;
+    }
+    if (f->type == DAL_TEXT)
+        return *(char *const *)d != NULL && string_fits(*(char *const *)d, *(char *const *)q);
+    const cJSON *jd = *(cJSON *const *)d, *jq = *(cJSON *const *)q;
+    return jd != NULL && jq != NULL && json_fits(jd, jq, false);
+}
+
+/* Gives dst's buffer of field f src's value (field_fits said it fits) and
+ * moves it into the slot of tmp. */
+static void field_overwrite(const dal_field *f, void *dst, const void *src, void *tmp)
+{
+    void *d = slot_of(f, dst), *t = slot_of(f, tmp);
+    const void *q = cslot_of(f, src);
+    if (is_list(f)) {
+        dal_list *ld = d;
+        const dal_list *lq = q;
+        memcpy(ld->v, lq->v, lq->n * dal_type_size(f->type));
+        *(dal_list *)t = (dal_list){lq->n, ld->v};
+        *ld = (dal_list){0, NULL};
+    } else if (f->type == DAL_TEXT) {
+        const char *s = *(char *const *)q;
+        memcpy(*(char **)d, s, strlen(s) + 1);
+        *(char **)t = *(char **)d;
+        *(char **)d = NULL;
+    } else {
+        json_overwrite(*(cJSON **)d, *(cJSON *const *)q, false);
+        *(cJSON **)t = *(cJSON **)d;
+        *(cJSON **)d = NULL;
+    }
+}
+
+/* A record read again and again into the same struct (a worker's loop) keeps
+ * its buffers: a text, list or JSON value whose new contents fit the old
+ * buffers is overwritten in place instead of freed and allocated again.
+ * Everything that may fail (the other copies) happens before dst changes. */
 dal_code dal_record_copy(const dal_model *m, void *dst, const void *src, dal_error *err)
 {
     if (m == NULL || dst == NULL || src == NULL)
@@ -463,14 +554,36 @@ dal_code dal_record_copy(const dal_model *m, void *dst, const void *src, dal_err
     void *tmp = m->size <= sizeof local.bytes ? local.bytes : malloc(m->size);
     if (tmp == NULL)
         return dal_set_error(err, DAL_ERR_NOMEM, "%s: out of memory copying a record", m->name);
-    dal_code rc = dal_record_copy_fresh(m, tmp, src, err);
-    if (rc == DAL_OK) { /* dst changes only once the copy is whole */
-        dal_record_clear(m, dst);
-        memcpy(dst, tmp, m->size);
+    uint64_t reuse = 0; /* fields 0..63 whose dst buffers take the new value */
+    memcpy(tmp, src, m->size);
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dal_field *f = &m->fields[i];
+        if (!is_list(f) && !is_pointer_type(f->type))
+            continue;
+        if (i < 64 && field_fits(f, dst, src)) {
+            reuse |= UINT64_C(1) << i;
+            detach_field(f, tmp);
+            continue;
+        }
+        bool ok = is_list(f) ? copy_list(f->type, slot_of(f, tmp), cslot_of(f, src))
+                             : copy_value(f->type, slot_of(f, tmp), cslot_of(f, src));
+        if (!ok) {
+            for (size_t k = i + 1; k < m->n_fields; k++)
+                detach_field(&m->fields[k], tmp);
+            dal_record_clear(m, tmp); /* frees the copies only: dst is as it was */
+            if (tmp != local.bytes)
+                free(tmp);
+            return dal_set_error(err, DAL_ERR_NOMEM, "%s.%s: out of memory copying a record", m->name, f->name);
+        }
     }
+    for (size_t i = 0; i < m->n_fields && i < 64; i++)
+        if (reuse & (UINT64_C(1) << i))
+            field_overwrite(&m->fields[i], dst, src, tmp);
+    dal_record_clear(m, dst); /* what was not reused */
+    memcpy(dst, tmp, m->size);
     if (tmp != local.bytes)
         free(tmp);
-    return rc;
+    return DAL_OK;
 }
 
 static bool value_equal(dal_type t, const void *a, const void *b)

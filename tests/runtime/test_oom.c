@@ -192,6 +192,34 @@ static void test_oom_copy(void **state)
     dal_record_clear(M, &snapshot);
 }
 
+/* Into a record whose buffers partly fit: the in-place writes come only
+ * after every allocation succeeded, so a failure leaves dst as it was. */
+static void test_oom_copy_in_place(void **state)
+{
+    (void)state;
+    t_thing src, dst, snapshot;
+    fixture_fill(&src);
+    fixture_fill(&dst);
+    assert_true(dal_strset(&dst.label, "a label that the new empty one fits"));
+    assert_true(dal_strset(&src.name, "a name longer than the old one, so it is allocated"));
+    dal_record_init(M, &snapshot);
+    assert_int_equal(dal_record_copy(M, &snapshot, &dst, NULL), DAL_OK);
+    for (long k = 0;; k++) {
+        arm(k);
+        dal_code rc = dal_record_copy(M, &dst, &src, NULL);
+        if (!disarm()) {
+            assert_int_equal(rc, DAL_OK);
+            assert_true(dal_record_equal(M, &dst, &src));
+            break;
+        }
+        assert_int_equal(rc, DAL_ERR_NOMEM);
+        assert_true(dal_record_equal(M, &dst, &snapshot));
+    }
+    dal_record_clear(M, &src);
+    dal_record_clear(M, &dst);
+    dal_record_clear(M, &snapshot);
+}
+
 static void test_oom_init(void **state)
 {
     (void)state;
@@ -275,7 +303,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_oom_json_parse), cmocka_unit_test(test_oom_json_print),
         cmocka_unit_test(test_oom_to_json),    cmocka_unit_test(test_oom_from_json),
-        cmocka_unit_test(test_oom_copy),       cmocka_unit_test(test_oom_init),
+        cmocka_unit_test(test_oom_copy),       cmocka_unit_test(test_oom_copy_in_place),
+        cmocka_unit_test(test_oom_init),
         cmocka_unit_test(test_oom_field_set),  cmocka_unit_test(test_oom_strings),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

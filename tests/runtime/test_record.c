@@ -161,6 +161,59 @@ static void test_copy(void **state)
     dal_record_clear(M, &dst);
 }
 
+/* A copy into a record that holds values keeps the buffers the new values
+ * fit (a text no longer than the old one, JSON of the same shape whose
+ * strings fit, a list of plain values no longer than the old one) and gives
+ * the same record as a copy into an empty one. */
+static void test_copy_reuses_fitting_buffers(void **state)
+{
+    (void)state;
+    t_thing src, dst;
+    fixture_fill(&src);
+    fixture_fill(&dst);
+    assert_true(dal_strset(&dst.name, "an old name, longer than the new one"));
+    cJSON_Delete(dst.payload); /* the shape of src's, every string at least as long */
+    dst.payload = fixture_parse("{\"a\":[7,8.5,\"xyz\"],\"big\":99999999999999999999}");
+    cJSON_Delete(dst.meta); /* another shape: true where src has an object */
+    dst.meta = fixture_parse("{\"nested\":true}");
+    int64_t more[] = {1, 2, 3, 4};
+    free(dst.ints.v);
+    dst.ints.n = 4;
+    dst.ints.v = fixture_dup(more, sizeof more);
+    const void *name = dst.name, *payload = dst.payload, *ints_v = dst.ints.v;
+
+    dal_error err;
+    assert_int_equal(dal_record_copy(M, &dst, &src, &err), DAL_OK);
+    assert_true(dal_record_equal(M, &dst, &src));
+    assert_ptr_equal(dst.name, name); /* reused */
+    assert_ptr_equal(dst.payload, payload);
+    assert_ptr_equal(dst.ints.v, ints_v);
+    assert_int_equal(dst.ints.n, 3);
+    assert_ptr_not_equal(dst.meta, src.meta); /* copied, nothing shared */
+    assert_true(json_is(dst.meta, "{\"nested\":{\"deep\":true}}"));
+    char *text = to_json(&dst);
+    assert_string_equal(text, fixture_json);
+    free(text);
+    /* dst owns its values: changing src leaves it alone */
+    src.name[0] = 'Z';
+    cJSON_ReplaceItemInObject(src.payload, "big", cJSON_CreateNumber(1));
+    assert_true(json_is(dst.payload, "{\"a\":[1,2.5,\"x\"],\"big\":18446744073709551615}"));
+    assert_string_equal(dst.name, "żółw 🐢");
+
+    /* a longer text and a longer list need new buffers */
+    assert_true(dal_strset(&src.name, "a name longer than any name before, by far"));
+    int64_t five[] = {5, 4, 3, 2, 1};
+    free(src.ints.v);
+    src.ints.n = 5;
+    src.ints.v = fixture_dup(five, sizeof five);
+    assert_int_equal(dal_record_copy(M, &dst, &src, &err), DAL_OK);
+    assert_true(dal_record_equal(M, &dst, &src));
+    assert_ptr_not_equal(dst.name, src.name);
+    assert_ptr_not_equal(dst.ints.v, src.ints.v);
+    dal_record_clear(M, &src);
+    dal_record_clear(M, &dst);
+}
+
 /* Changes field i of t to a different value (through dal_field_set). */
 static void mutate(t_thing *t, int i)
 {
@@ -788,6 +841,7 @@ int main(void)
         cmocka_unit_test(test_init_defaults),
         cmocka_unit_test(test_clear),
         cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_copy_reuses_fitting_buffers),
         cmocka_unit_test(test_equal_sees_every_field),
         cmocka_unit_test(test_equal_semantics),
         cmocka_unit_test(test_to_json_exact),
