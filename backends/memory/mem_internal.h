@@ -145,16 +145,21 @@ typedef struct mem_undo {
 
 /* A read-write lock whose exclusive side can be held by a transaction across
  * calls and released from any thread (pthread_rwlock allows neither), and
- * which knows the thread that took it for a transaction. */
+ * which knows the thread that took it for a transaction. Readers take and
+ * leave it with one atomic operation each while no writer holds or waits for
+ * it; writers and blocked readers meet under mu (see memory_backend.c). */
 typedef struct mem_lock {
+    _Atomic unsigned state;    /* readers inside, | MEM_LOCK_WRITER */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned readers;
-    unsigned writers_waiting;
-    bool writer;
-    bool for_tx;
-    pthread_t owner;
+    unsigned writers_waiting;  /* under mu */
+    bool writer;               /* under mu: a writer holds it */
+    _Atomic(const void *) tx_owner; /* the holding transaction's thread token, or NULL */
 } mem_lock;
+
+/* Set in mem_lock.state while a writer holds the lock or waits to: new
+ * readers wait. */
+#define MEM_LOCK_WRITER 0x80000000u
 
 typedef struct mem_enum_rank {
     const dal_enum *e;

@@ -81,10 +81,12 @@ static const char *store_name(const mem_store *st)
 
 static void lock_init(mem_lock *l)
 {
+    atomic_init(&l->state, 0u);
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
-    l->readers = l->writers_waiting = 0;
-    l->writer = l->for_tx = false;
+    l->writers_waiting = 0;
+    l->writer = false;
+    atomic_init(&l->tx_owner, NULL);
 }
 
 static void lock_destroy(mem_lock *l)
@@ -93,10 +95,19 @@ static void lock_destroy(mem_lock *l)
     pthread_mutex_destroy(&l->mu);
 }
 
-/* Whether this thread holds the lock for a transaction (l->mu held). */
-static bool held_by_my_tx(const mem_lock *l)
+/* The calling thread's token: the address of a thread-local object, unique
+ * among live threads. */
+static const void *my_token(void)
 {
-    return l->writer && l->for_tx && pthread_equal(l->owner, pthread_self());
+    static _Thread_local char token;
+    return &token;
+}
+
+/* Whether this thread holds the lock for a transaction. Only the holder
+ * stores its own token, so reading our token back cannot be a race. */
+static bool held_by_my_tx(mem_lock *l)
+{
+    return atomic_load_explicit(&l->tx_owner, memory_order_relaxed) == my_token();
 }
 
 static dal_code self_deadlock(const mem_store *st, dal_error *err)
@@ -106,45 +117,64 @@ static dal_code self_deadlock(const mem_store *st, dal_error *err)
                          store_name(st));
 }
 
+/*
+ * The protocol. Readers: one compare-and-swap adds a reader while
+ * MEM_LOCK_WRITER is clear; otherwise they wait under mu until a writer
+ * clears it. Leaving is one subtraction; the last reader out while
+ * MEM_LOCK_WRITER is set wakes the writer (under mu, so the wake-up cannot
+ * slip between the writer's check and its wait). Writers: one at a time
+ * under mu; the holder sets MEM_LOCK_WRITER, then waits for the readers
+ * inside to leave. The bit stays set from one writer to the next while
+ * writers wait (writers first), and is cleared when the last one leaves.
+ */
 static dal_code lock_shared(mem_store *st, dal_error *err)
 {
     mem_lock *l = &st->lock;
-    pthread_mutex_lock(&l->mu);
-    if (held_by_my_tx(l)) {
-        pthread_mutex_unlock(&l->mu);
+    if (held_by_my_tx(l))
         return self_deadlock(st, err);
+    unsigned s = atomic_load_explicit(&l->state, memory_order_relaxed);
+    for (;;) {
+        if (!(s & MEM_LOCK_WRITER)) {
+            if (atomic_compare_exchange_weak_explicit(&l->state, &s, s + 1, memory_order_acquire,
+                                                      memory_order_relaxed))
+                return DAL_OK;
+            continue; /* s reloaded */
+        }
+        pthread_mutex_lock(&l->mu);
+        while (atomic_load_explicit(&l->state, memory_order_relaxed) & MEM_LOCK_WRITER)
+            pthread_cond_wait(&l->cv, &l->mu);
+        pthread_mutex_unlock(&l->mu);
+        s = atomic_load_explicit(&l->state, memory_order_relaxed);
     }
-    while (l->writer || l->writers_waiting > 0)
-        pthread_cond_wait(&l->cv, &l->mu);
-    l->readers++;
-    pthread_mutex_unlock(&l->mu);
-    return DAL_OK;
 }
 
 static void unlock_shared(mem_store *st)
 {
     mem_lock *l = &st->lock;
-    pthread_mutex_lock(&l->mu);
-    if (--l->readers == 0)
+    unsigned left = atomic_fetch_sub_explicit(&l->state, 1u, memory_order_release) - 1u;
+    if (left == MEM_LOCK_WRITER) { /* the last reader, and a writer is waiting */
+        pthread_mutex_lock(&l->mu);
         pthread_cond_broadcast(&l->cv);
-    pthread_mutex_unlock(&l->mu);
+        pthread_mutex_unlock(&l->mu);
+    }
 }
 
 static dal_code lock_exclusive(mem_store *st, bool for_tx, dal_error *err)
 {
     mem_lock *l = &st->lock;
-    pthread_mutex_lock(&l->mu);
-    if (held_by_my_tx(l)) {
-        pthread_mutex_unlock(&l->mu);
+    if (held_by_my_tx(l))
         return self_deadlock(st, err);
-    }
+    pthread_mutex_lock(&l->mu);
     l->writers_waiting++;
-    while (l->writer || l->readers > 0)
+    while (l->writer)
         pthread_cond_wait(&l->cv, &l->mu);
     l->writers_waiting--;
     l->writer = true;
-    l->for_tx = for_tx;
-    l->owner = pthread_self();
+    atomic_fetch_or_explicit(&l->state, MEM_LOCK_WRITER, memory_order_relaxed);
+    while (atomic_load_explicit(&l->state, memory_order_acquire) != MEM_LOCK_WRITER)
+        pthread_cond_wait(&l->cv, &l->mu); /* readers still inside */
+    if (for_tx)
+        atomic_store_explicit(&l->tx_owner, my_token(), memory_order_relaxed);
     pthread_mutex_unlock(&l->mu);
     return DAL_OK;
 }
@@ -153,8 +183,10 @@ static void unlock_exclusive(mem_store *st)
 {
     mem_lock *l = &st->lock;
     pthread_mutex_lock(&l->mu);
+    atomic_store_explicit(&l->tx_owner, NULL, memory_order_relaxed);
     l->writer = false;
-    l->for_tx = false;
+    if (l->writers_waiting == 0)
+        atomic_fetch_and_explicit(&l->state, ~MEM_LOCK_WRITER, memory_order_release);
     pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
 }
@@ -189,11 +221,7 @@ static void enter_maintenance(dal_db *h, access *a)
 {
     a->hs = h->state;
     a->st = a->hs->st;
-    mem_lock *l = &a->st->lock;
-    pthread_mutex_lock(&l->mu);
-    bool mine = held_by_my_tx(l);
-    pthread_mutex_unlock(&l->mu);
-    if (mine || h->tx != NULL) {
+    if (held_by_my_tx(&a->st->lock) || h->tx != NULL) {
         pthread_mutex_lock(&a->st->tx_mu);
         a->mode = ACC_TX;
     } else {

@@ -1054,6 +1054,107 @@ static void test_concurrent_mix(void **state)
     dal_close(db);
 }
 
+/* Readers never see half a transaction: writers insert owners two at a time,
+ * each pair in one transaction (committed, or every fourth rolled back),
+ * while readers on their own handles count without one; every count is even.
+ * This drives the lock's one-atomic reader path against writers that hold it
+ * across calls. A transaction begun on one thread is then ended on another. */
+typedef struct pair_arg {
+    dal_db *db;
+    int id;
+    atomic_int *stop;
+    long failures, odd, reads;
+} pair_arg;
+
+static void *pair_writer(void *p)
+{
+    pair_arg *a = p;
+    dal_error err = {0};
+    for (unsigned i = 0; i < 400; i++) {
+        dal_tx *tx = dal_begin(a->db, &err);
+        if (tx == NULL) {
+            a->failures++;
+            continue;
+        }
+        for (unsigned k = 0; k < 2; k++) {
+            unsigned n = 1000000u * (unsigned)(a->id + 1) + 2 * i + k;
+            char name[32];
+            snprintf(name, sizeof name, "pair-%u", n);
+            m_owner o;
+            owner_make(&o, n, name);
+            a->failures += dal_insert(dal_tx_db(tx), &m_owner_model, &o, &err) != DAL_OK;
+            dal_record_clear(&m_owner_model, &o);
+        }
+        a->failures += (i % 4 == 3 ? dal_rollback(tx, &err) : dal_commit(tx, &err)) != DAL_OK;
+        dal_tx_free(tx);
+    }
+    return NULL;
+}
+
+static void *pair_reader(void *p)
+{
+    pair_arg *a = p;
+    dal_error err = {0};
+    while (!atomic_load(a->stop)) {
+        int64_t n;
+        if (dal_count(a->db, &m_owner_model, &n, &err) != DAL_OK)
+            a->failures++;
+        else if (n % 2 != 0)
+            a->odd++;
+        a->reads++;
+    }
+    return NULL;
+}
+
+static void *commit_elsewhere(void *p)
+{
+    dal_error err = {0};
+    return dal_commit(p, &err) == DAL_OK ? p : NULL;
+}
+
+static void test_readers_never_see_half_a_tx(void **state)
+{
+    (void)state;
+    enum { WRITERS = 2, READERS = 3 };
+    atomic_int stop = 0;
+    pair_arg args[WRITERS + READERS];
+    pthread_t th[WRITERS + READERS];
+    for (int i = 0; i < WRITERS + READERS; i++) {
+        args[i] = (pair_arg){open_db("memory:pairs"), i, &stop, 0, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, i < WRITERS ? pair_writer : pair_reader, &args[i]), 0);
+    }
+    for (int i = 0; i < WRITERS; i++)
+        pthread_join(th[i], NULL);
+    atomic_store(&stop, 1);
+    for (int i = WRITERS; i < WRITERS + READERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_true(args[i].reads > 0);
+        assert_int_equal(args[i].odd, 0);
+    }
+    for (int i = 0; i < WRITERS + READERS; i++)
+        assert_int_equal(args[i].failures, 0);
+    int64_t n;
+    OK(dal_count(args[0].db, &m_owner_model, &n, err));
+    assert_int_equal(n, WRITERS * 300 * 2);
+
+    /* begun here, committed by another thread: the lock is free afterwards */
+    dal_error e = {0};
+    dal_tx *tx = dal_begin(args[0].db, &e);
+    assert_non_null(tx);
+    insert_owner(dal_tx_db(tx), 7, "seven");
+    pthread_t other;
+    void *res = NULL;
+    assert_int_equal(pthread_create(&other, NULL, commit_elsewhere, tx), 0);
+    pthread_join(other, &res);
+    assert_ptr_equal(res, tx);
+    dal_tx_free(tx);
+    OK(dal_count(args[1].db, &m_owner_model, &n, err)); /* would block if still held */
+    assert_int_equal(n, WRITERS * 300 * 2 + 1);
+    insert_owner(args[0].db, 8, "eight"); /* no longer this thread's transaction */
+    for (int i = 0; i < WRITERS + READERS; i++)
+        dal_close(args[i].db);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Maintenance                                                               */
 /* ------------------------------------------------------------------------ */
@@ -1110,6 +1211,7 @@ int main(void)
         cmocka_unit_test(test_tx_savepoints),
         cmocka_unit_test(test_concurrent_claims),
         cmocka_unit_test(test_concurrent_mix),
+        cmocka_unit_test(test_readers_never_see_half_a_tx),
         cmocka_unit_test(test_vacuum_and_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
