@@ -390,7 +390,10 @@ void dal_record_init(const dal_model *m, void *obj);
 /* Frees everything obj owns and zeroes it. NULL obj is fine. */
 void dal_record_clear(const dal_model *m, void *obj);
 /* Deep copy: dst (whose old contents are cleared on success) becomes equal to src.
- * On failure dst is unchanged. dst == src is a no-op. */
+ * Buffers of dst the new values fit (texts, same-shaped JSON, plain lists) are
+ * overwritten in place rather than freed and allocated again, so pointers
+ * taken into dst's old values must not be kept. On failure dst is unchanged.
+ * dst == src is a no-op. */
 dal_code dal_record_copy(const dal_model *m, void *dst, const void *src, dal_error *err);
 /* Deep equality (JSON values compared structurally). */
 bool dal_record_equal(const dal_model *m, const void *a, const void *b);
