@@ -492,7 +492,7 @@ static void json_overwrite(cJSON *old, const cJSON *src, bool siblings)
         old->valueint = src->valueint;
         old->valuedouble = src->valuedouble;
         if (src->valuestring != NULL)
-            memcpy(old->valuestring, src->valuestring, strlen(src->valuestring) + 1);
+            memmove(old->valuestring, src->valuestring, strlen(src->valuestring) + 1);
         json_overwrite(old->child, src->child, true);
         if (!siblings)
             return;
@@ -514,7 +514,8 @@ static bool field_fits(const dal_field *f, const void *dst, const void *src)
 }
 
 /* Gives dst's buffer of field f src's value (field_fits said it fits) and
- * moves it into the slot of tmp. */
+ * moves it into the slot of tmp. memmove: the two may be one buffer when a
+ * caller copied a record shallowly. */
 static void field_overwrite(const dal_field *f, void *dst, const void *src, void *tmp)
 {
     void *d = slot_of(f, dst), *t = slot_of(f, tmp);
@@ -522,12 +523,12 @@ static void field_overwrite(const dal_field *f, void *dst, const void *src, void
     if (is_list(f)) {
         dal_list *ld = d;
         const dal_list *lq = q;
-        memcpy(ld->v, lq->v, lq->n * dal_type_size(f->type));
+        memmove(ld->v, lq->v, lq->n * dal_type_size(f->type));
         *(dal_list *)t = (dal_list){lq->n, ld->v};
         *ld = (dal_list){0, NULL};
     } else if (f->type == DAL_TEXT) {
         const char *s = *(char *const *)q;
-        memcpy(*(char **)d, s, strlen(s) + 1);
+        memmove(*(char **)d, s, strlen(s) + 1);
         *(char **)t = *(char **)d;
         *(char **)d = NULL;
     } else {
