@@ -214,6 +214,139 @@ static void test_copy_reuses_fitting_buffers(void **state)
     dal_record_clear(M, &dst);
 }
 
+/* ---- random records for the copy property test ---------------------------- */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+
+static unsigned rnd(unsigned n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (unsigned)(rng_state % n);
+}
+
+/* A short string from a small alphabet: shapes and lengths repeat often. */
+static void rnd_word(char *buf, size_t size)
+{
+    size_t n = rnd(6);
+    for (size_t i = 0; i < n && i + 1 < size; i++)
+        buf[i] = "abxy"[rnd(4)];
+    buf[n < size ? n : size - 1] = '\0';
+}
+
+/* Random JSON text; objects use distinct keys from a small set. */
+static void rnd_json(char *buf, size_t size, size_t *used, int depth, bool object)
+{
+#define PUT(...) (*used += (size_t)snprintf(buf + *used, *used < size ? size - *used : 0, __VA_ARGS__))
+    unsigned kind = object ? 6 : rnd(depth > 2 ? 5 : 7);
+    char w[8];
+    switch (kind) {
+    case 0: PUT("null"); break;
+    case 1: PUT(rnd(2) ? "true" : "false"); break;
+    case 2: PUT("%d", (int)rnd(2000) - 1000); break;
+    case 3: PUT("%u.%u", rnd(100), rnd(100)); break;
+    case 4: rnd_word(w, sizeof w); PUT("\"%s\"", w); break;
+    case 5: {
+        unsigned n = rnd(4);
+        PUT("[");
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                PUT(",");
+            rnd_json(buf, size, used, depth + 1, false);
+        }
+        PUT("]");
+        break;
+    }
+    default: {
+        static const char *const keys[] = {"a", "b", "cc", "dd"};
+        PUT("{");
+        bool first = true;
+        for (unsigned k = 0; k < 4; k++) {
+            if (rnd(2))
+                continue;
+            PUT("%s\"%s\":", first ? "" : ",", keys[k]);
+            first = false;
+            rnd_json(buf, size, used, depth + 1, false);
+        }
+        PUT("}");
+        break;
+    }
+    }
+#undef PUT
+}
+
+static cJSON *rnd_tree(bool object)
+{
+    char buf[4096];
+    size_t used = 0;
+    rnd_json(buf, sizeof buf, &used, 0, object);
+    assert_true(used < sizeof buf);
+    return fixture_parse(buf);
+}
+
+/* t (initialized) gets random texts, JSON values and lists. */
+static void rnd_thing(t_thing *t)
+{
+    char w[8];
+    rnd_word(w, sizeof w);
+    assert_true(dal_strset(&t->name, w));
+    rnd_word(w, sizeof w);
+    assert_true(dal_strset(&t->note, rnd(3) ? w : NULL));
+    cJSON_Delete(t->payload);
+    t->payload = rnd_tree(false);
+    cJSON_Delete(t->meta);
+    t->meta = rnd_tree(true);
+    cJSON_Delete(t->opt_json);
+    t->opt_json = rnd(3) ? rnd_tree(false) : NULL;
+    free(t->ints.v);
+    t->ints.n = rnd(5);
+    t->ints.v = t->ints.n ? malloc(t->ints.n * sizeof *t->ints.v) : NULL;
+    for (size_t i = 0; i < t->ints.n; i++)
+        t->ints.v[i] = (int64_t)rnd(100);
+    for (unsigned i = rnd(3); i > 0; i--) {
+        rnd_word(w, sizeof w);
+        assert_true(dal_text_list_push(&t->texts, w));
+    }
+}
+
+/* Property: copying a random record into another random record (whose
+ * buffers sometimes fit and sometimes do not) gives an equal record that owns
+ * its values. Under ASan a wrong fit check is an overflow. */
+static void test_copy_random_records(void **state)
+{
+    (void)state;
+    t_thing src, dst;
+    dal_record_init(M, &src);
+    dal_record_init(M, &dst);
+    int reused = 0;
+    for (int round = 0; round < 3000; round++) {
+        rnd_thing(&src);
+        if (round % 7 == 0) { /* now and then start from an empty record */
+            dal_record_clear(M, &dst);
+            dal_record_init(M, &dst);
+        }
+        const void *old_payload = dst.payload;
+        dal_error err;
+        assert_int_equal(dal_record_copy(M, &dst, &src, &err), DAL_OK);
+        reused += old_payload != NULL && dst.payload == old_payload;
+        char *want = to_json(&src);
+        char *got = to_json(&dst);
+        assert_string_equal(got, want);
+        assert_true(dal_record_equal(M, &dst, &src));
+        dal_record_clear(M, &src); /* dst must not depend on src */
+        dal_record_init(M, &src);
+        free(got);
+        got = to_json(&dst);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+    }
+    assert_true(reused > 100); /* the in-place path was taken, often */
+    dal_record_clear(M, &src);
+    dal_record_clear(M, &dst);
+}
+
 /* Changes field i of t to a different value (through dal_field_set). */
 static void mutate(t_thing *t, int i)
 {
@@ -842,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_clear),
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_copy_reuses_fitting_buffers),
+        cmocka_unit_test(test_copy_random_records),
         cmocka_unit_test(test_equal_sees_every_field),
         cmocka_unit_test(test_equal_semantics),
         cmocka_unit_test(test_to_json_exact),
