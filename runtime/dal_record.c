@@ -431,6 +431,15 @@ static void detach_field(const dal_field *f, void *dst)
         *(void **)slot_of(f, dst) = NULL;
 }
 
+/* A copy into rec failed at field failed: the fields after it still hold
+ * the source's pointers. Detaches them and frees the copies made so far. */
+static void free_partial_copy(const dal_model *m, void *rec, size_t failed)
+{
+    for (size_t k = failed + 1; k < m->n_fields; k++)
+        detach_field(&m->fields[k], rec);
+    dal_record_clear(m, rec);
+}
+
 dal_code dal_record_copy_fresh(const dal_model *m, void *dst, const void *src, dal_error *err)
 {
     /* One pass: the bytes first, then each owned value replaced by its copy. */
@@ -445,11 +454,7 @@ dal_code dal_record_copy_fresh(const dal_model *m, void *dst, const void *src, d
         else
             continue;
         if (!ok) {
-            /* the fields after i still point into src: detach them, so
-             * that clearing frees only the copies */
-            for (size_t k = i + 1; k < m->n_fields; k++)
-                detach_field(&m->fields[k], dst);
-            dal_record_clear(m, dst);
+            free_partial_copy(m, dst, i);
             return dal_set_error(err, DAL_ERR_NOMEM, "%s.%s: out of memory copying a record", m->name, f->name);
         }
     }
@@ -569,9 +574,7 @@ dal_code dal_record_copy(const dal_model *m, void *dst, const void *src, dal_err
         bool ok = is_list(f) ? copy_list(f->type, slot_of(f, tmp), cslot_of(f, src))
                              : copy_value(f->type, slot_of(f, tmp), cslot_of(f, src));
         if (!ok) {
-            for (size_t k = i + 1; k < m->n_fields; k++)
-                detach_field(&m->fields[k], tmp);
-            dal_record_clear(m, tmp); /* frees the copies only: dst is as it was */
+            free_partial_copy(m, tmp, i); /* dst is as it was */
             if (tmp != local.bytes)
                 free(tmp);
             return dal_set_error(err, DAL_ERR_NOMEM, "%s.%s: out of memory copying a record", m->name, f->name);
