@@ -279,6 +279,8 @@ static void field_init(ebuf *b, const char *ns, const char *st, const char *name
     }
     if (ref != NULL)
         eb_printf(b, "        .ref = &%s,\n", ref);
+    if (f != NULL && f->renamed_from != NULL)
+        eb_printf(b, "        .renamed_from = \"%s\",\n", f->renamed_from);
     eb_puts(b, "    },\n");
 }
 
@@ -370,6 +372,8 @@ static void model_tables(ebuf *b, const m_schema *s, const m_model *m)
               st, m->n_fields, pre, m->n_pk, pre);
     if (m->n_indexes > 0)
         eb_printf(b, "    .n_indexes = %zu,\n    .indexes = %s_indexes,\n", m->n_indexes, pre);
+    if (m->renamed_from != NULL)
+        eb_printf(b, "    .renamed_from = \"%s\",\n", m->renamed_from);
     eb_puts(b, "};\n\n");
 }
 

@@ -1185,121 +1185,11 @@ static dal_code create_file(const char *path, dal_error *err)
     return DAL_OK;
 }
 
-static dal_code query_int(sq_conn *c, const char *sql, const char *text, int64_t *out, dal_error *err)
+static dal_code make_pool(sq_state *st, dal_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int src = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
-    if (src == SQLITE_OK && text != NULL)
-        sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-    if (src == SQLITE_OK && (src = sq_step(c, s)) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(s, 0);
-        src = SQLITE_OK;
-    }
-    sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading the schema of '%s'", c->st->path);
-}
-
-/* The newest schema_migrations name into buf ("" when the table is empty). */
-static dal_code stored_schema(sq_conn *c, char *buf, size_t size, dal_error *err)
-{
-    sqlite3_stmt *s = NULL;
-    int src = sqlite3_prepare_v2(c->db,
-                                 "SELECT \"name\" FROM \"schema_migrations\" ORDER BY \"version\" DESC, rowid DESC "
-                                 "LIMIT 1",
-                                 -1, &s, NULL);
-    buf[0] = '\0';
-    if (src == SQLITE_OK && (src = sq_step(c, s)) == SQLITE_ROW) {
-        const unsigned char *name = sqlite3_column_text(s, 0);
-        snprintf(buf, size, "%s", name ? (const char *)name : "");
-        src = SQLITE_OK;
-    } else if (src == SQLITE_DONE) {
-        src = SQLITE_OK;
-    }
-    sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading schema_migrations of '%s'", c->st->path);
-}
-
-/* Plain indexes are not part of the schema version: a query added to the
- * schema adds its index to databases made before. The DDL is all "IF NOT
- * EXISTS", so running it again creates exactly what is missing. */
-static dal_code add_missing_indexes(sq_conn *c, const char *name, dal_error *err)
-{
-    char *ddl = sq_schema_ddl(c->st->schema);
-    if (ddl == NULL)
-        return dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
-    int src = sq_exec_text(c, ddl);
-    free(ddl);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "adding the indexes of schema '%s'", name);
-}
-
-static dal_code create_schema(sq_conn *c, const char *name, dal_error *err)
-{
-    char *ddl = sq_schema_ddl(c->st->schema);
-    if (ddl == NULL)
-        return dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
-    int src = sq_exec_text(c, ddl);
-    free(ddl);
-    if (src != SQLITE_OK)
-        return sq_error(c, src, err, "creating the tables of schema '%s'", name);
-    src = sq_exec_text(c, "CREATE TABLE IF NOT EXISTS \"schema_migrations\" (\"version\" INTEGER NOT NULL, "
-                          "\"name\" TEXT NOT NULL, \"applied_at\" INTEGER NOT NULL)");
-    sqlite3_stmt *s = NULL;
-    if (src == SQLITE_OK)
-        src = sqlite3_prepare_v2(c->db,
-                                 "INSERT INTO \"schema_migrations\" (\"version\", \"name\", \"applied_at\") "
-                                 "VALUES (?, ?, ?)",
-                                 -1, &s, NULL);
-    if (src == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, 1);
-        sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, dal_now_us());
-        src = sq_run(c, s);
-    }
-    sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "recording schema '%s'", name);
-}
-
-/* Inside one write transaction: a new database gets the schema's tables and
- * a schema_migrations row "<ns>@<version>"; an existing one must carry the
- * same name. */
-static dal_code setup_schema(sq_conn *c, dal_error *err)
-{
-    const dal_schema *sch = c->st->schema;
-    char name[256], stored[256];
-    snprintf(name, sizeof name, "%s@%s", sch->ns, sch->version ? sch->version : "");
-    dal_code rc = run_global(c, SQG_BEGIN, "begin", err);
-    if (rc != DAL_OK)
-        return rc;
-    int64_t has_table = 0, n_tables = 0;
-    rc = query_int(c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", "schema_migrations",
-                   &has_table, err);
-    if (rc == DAL_OK && has_table)
-        rc = stored_schema(c, stored, sizeof stored, err);
-    if (rc == DAL_OK && (!has_table || stored[0] == '\0'))
-        rc = query_int(c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE ?", "sqlite\\_%",
-                       &n_tables, err);
-    if (rc == DAL_OK) {
-        if (has_table && stored[0] != '\0') {
-            if (strcmp(stored, name) != 0)
-                rc = dal_set_error(err, DAL_ERR_MIGRATION,
-                                   "'%s' was made by schema '%s', this program uses schema '%s' "
-                                   "(migrating between them is not supported yet)",
-                                   c->st->path, stored, name);
-            else
-                rc = add_missing_indexes(c, name, err);
-        } else if (n_tables > (has_table ? 1 : 0)) {
-            rc = dal_set_error(err, DAL_ERR_MIGRATION,
-                               "'%s' holds tables but no schema_migrations record: not a database made by dal "
-                               "(schema '%s')",
-                               c->st->path, name);
-        } else {
-            rc = create_schema(c, name, err);
-        }
-    }
-    if (rc == DAL_OK)
-        return run_global(c, SQG_COMMIT, "commit", err);
-    run_global(c, SQG_ROLLBACK, "rollback", NULL);
-    return rc;
+    dal_pool_hooks hooks = {st, sq_conn_open, sq_conn_close};
+    st->pool = dal_pool_create(&hooks, &st->opts, err);
+    return st->pool != NULL ? DAL_OK : err ? err->code : DAL_ERR_DATABASE;
 }
 
 static dal_code sq_open(dal_db *db, dal_error *err)
@@ -1326,21 +1216,8 @@ static dal_code sq_open(dal_db *db, dal_error *err)
     dal_code rc = build_sql(st, err);
     if (rc == DAL_OK && !st->memory)
         rc = create_file(st->path, err);
-    if (rc == DAL_OK) {
-        dal_pool_hooks hooks = {st, sq_conn_open, sq_conn_close};
-        st->pool = dal_pool_create(&hooks, &st->opts, err);
-        if (st->pool == NULL)
-            rc = err ? err->code : DAL_ERR_DATABASE;
-    }
-    if (rc == DAL_OK) {
-        sq_conn *c = dal_pool_acquire(st->pool, err);
-        if (c == NULL) {
-            rc = err ? err->code : DAL_ERR_POOL;
-        } else {
-            rc = setup_schema(c, err);
-            release_conn(st, c);
-        }
-    }
+    if (rc == DAL_OK)
+        rc = sq_schema_open(st, make_pool, err); /* sqlite_migrate.c */
     if (rc != DAL_OK) {
         state_free(st);
         return rc;

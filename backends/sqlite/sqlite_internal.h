@@ -95,6 +95,23 @@ dal_code sq_count_plan_build(const dal_query *q, sq_plan *out, dal_error *err);
 
 /* The DDL of the whole schema, statements separated by ";\n". */
 char *sq_schema_ddl(const dal_schema *s);
+/* CREATE TABLE IF NOT EXISTS of model m under the name table (a migration
+ * builds the new shape beside the old table). */
+void sq_table_ddl(sq_buf *b, const dal_model *m, const char *table);
+
+/* ------------------------------------------------------------------------ */
+/* Schema record and migrations (sqlite_migrate.c)                           */
+/* ------------------------------------------------------------------------ */
+
+/* Brings the database of st to the program's schema: reads the recorded
+ * schema without writing (a raw connection, no journal-mode change), refuses
+ * foreign files, newer databases and changes that need a decision without
+ * having written a byte, and otherwise creates or migrates in one write
+ * transaction on a pooled connection. A database already at this schema is
+ * opened without taking the write lock. Called by open before the state is
+ * handed out; st->pool is created by the callback it is given when needed. */
+typedef struct sq_state sq_state;
+dal_code sq_schema_open(sq_state *st, dal_code (*make_pool)(sq_state *, dal_error *), dal_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Values (sqlite_values.c)                                                  */

@@ -88,33 +88,33 @@ static const dal_enum m_prio_enum = {"Prio", 3, m_prio_names, m_prio_values};
 
 /* ---- Owner ---- */
 static const dal_field m_owner_fields[] = {
-    {"id", "id", DAL_UUID, NULL, DAL_F_ID, offsetof(m_owner, id), M_NOH, M_NODEF, NULL},
-    {"name", "name", DAL_TEXT, NULL, DAL_F_UNIQUE, offsetof(m_owner, name), M_NOH, M_NODEF, NULL},
-    {"rank", "rank", DAL_I32, NULL, 0, offsetof(m_owner, rank), M_NOH, M_NODEF, NULL},
+    {"id", "id", DAL_UUID, NULL, DAL_F_ID, offsetof(m_owner, id), M_NOH, M_NODEF, NULL, NULL},
+    {"name", "name", DAL_TEXT, NULL, DAL_F_UNIQUE, offsetof(m_owner, name), M_NOH, M_NODEF, NULL, NULL},
+    {"rank", "rank", DAL_I32, NULL, 0, offsetof(m_owner, rank), M_NOH, M_NODEF, NULL, NULL},
 };
 static const unsigned m_owner_pk[] = {0};
 static const dal_index_part m_owner_idx0[] = {{1, false}};
 static const dal_index m_owner_indexes[] = {{"owners_name_key", 1, m_owner_idx0, true, false}};
 static const dal_model m_owner_model = {"Owner", "owners", sizeof(m_owner), 3, m_owner_fields, 1, m_owner_pk, 1,
-                                        m_owner_indexes};
+                                        m_owner_indexes, NULL};
 
 /* ---- Task ---- */
 enum { TF_ID, TF_TITLE, TF_STATUS, TF_PRIO, TF_OWNER, TF_TS, TF_SCORE, TF_SEQ, TF_PAYLOAD, TF_TAGS, TF_FLAG };
 static const dal_ref m_task_owner_ref = {&m_owner_model, 0, DAL_ON_DELETE_SET_NULL};
 static const dal_field m_task_fields[] = {
-    {"id", "id", DAL_UUID, NULL, DAL_F_ID, offsetof(m_task, id), M_NOH, {DAL_DEF_UUID7, 0, 0, NULL}, NULL},
-    {"title", "title", DAL_TEXT, NULL, 0, offsetof(m_task, title), M_NOH, M_NODEF, NULL},
-    {"status", "status", DAL_ENUM, &m_status_enum, 0, offsetof(m_task, status), M_NOH, M_NODEF, NULL},
-    {"prio", "prio", DAL_ENUM, &m_prio_enum, 0, offsetof(m_task, prio), M_NOH, M_NODEF, NULL},
+    {"id", "id", DAL_UUID, NULL, DAL_F_ID, offsetof(m_task, id), M_NOH, {DAL_DEF_UUID7, 0, 0, NULL}, NULL, NULL},
+    {"title", "title", DAL_TEXT, NULL, 0, offsetof(m_task, title), M_NOH, M_NODEF, NULL, NULL},
+    {"status", "status", DAL_ENUM, &m_status_enum, 0, offsetof(m_task, status), M_NOH, M_NODEF, NULL, NULL},
+    {"prio", "prio", DAL_ENUM, &m_prio_enum, 0, offsetof(m_task, prio), M_NOH, M_NODEF, NULL, NULL},
     {"owner", "owner_id", DAL_UUID, NULL, DAL_F_OPTIONAL, offsetof(m_task, owner), M_NOH, M_NODEF,
-     &m_task_owner_ref},
-    {"ts", "ts", DAL_TIMESTAMP, NULL, 0, offsetof(m_task, ts), M_NOH, M_NODEF, NULL},
+     &m_task_owner_ref, NULL},
+    {"ts", "ts", DAL_TIMESTAMP, NULL, 0, offsetof(m_task, ts), M_NOH, M_NODEF, NULL, NULL},
     {"score", "score", DAL_REAL, NULL, DAL_F_OPTIONAL, offsetof(m_task, score), offsetof(m_task, has_score),
-     M_NODEF, NULL},
-    {"seq", "seq", DAL_U64, NULL, DAL_F_SEQUENCE | DAL_F_UNIQUE, offsetof(m_task, seq), M_NOH, M_NODEF, NULL},
-    {"payload", "payload", DAL_JSON, NULL, 0, offsetof(m_task, payload), M_NOH, M_NODEF, NULL},
-    {"tags", "tags", DAL_TEXT, NULL, DAL_F_LIST, offsetof(m_task, tags), M_NOH, M_NODEF, NULL},
-    {"flag", "flag", DAL_BOOL, NULL, 0, offsetof(m_task, flag), M_NOH, M_NODEF, NULL},
+     M_NODEF, NULL, NULL},
+    {"seq", "seq", DAL_U64, NULL, DAL_F_SEQUENCE | DAL_F_UNIQUE, offsetof(m_task, seq), M_NOH, M_NODEF, NULL, NULL},
+    {"payload", "payload", DAL_JSON, NULL, 0, offsetof(m_task, payload), M_NOH, M_NODEF, NULL, NULL},
+    {"tags", "tags", DAL_TEXT, NULL, DAL_F_LIST, offsetof(m_task, tags), M_NOH, M_NODEF, NULL, NULL},
+    {"flag", "flag", DAL_BOOL, NULL, 0, offsetof(m_task, flag), M_NOH, M_NODEF, NULL, NULL},
 };
 static const unsigned m_task_pk[] = {TF_ID};
 static const dal_index_part m_task_idx0[] = {{TF_SEQ, false}};
@@ -128,33 +128,33 @@ static const dal_index m_task_indexes[] = {
     {"tasks_ts_id_idx", 2, m_task_idx3, false, true},
 };
 static const dal_model m_task_model = {"Task", "tasks", sizeof(m_task), 11, m_task_fields, 1, m_task_pk, 4,
-                                       m_task_indexes};
+                                       m_task_indexes, NULL};
 
 /* ---- Note ---- */
 static const dal_ref m_note_task_ref = {&m_task_model, TF_ID, DAL_ON_DELETE_CASCADE};
 static const dal_ref m_note_author_ref = {&m_owner_model, 0, DAL_ON_DELETE_RESTRICT};
 static const dal_field m_note_fields[] = {
-    {"task", "task_id", DAL_UUID, NULL, DAL_F_ID, offsetof(m_note, task), M_NOH, M_NODEF, &m_note_task_ref},
-    {"n", "n", DAL_I32, NULL, DAL_F_ID, offsetof(m_note, n), M_NOH, M_NODEF, NULL},
-    {"body", "body", DAL_TEXT, NULL, DAL_F_OPTIONAL, offsetof(m_note, body), M_NOH, M_NODEF, NULL},
+    {"task", "task_id", DAL_UUID, NULL, DAL_F_ID, offsetof(m_note, task), M_NOH, M_NODEF, &m_note_task_ref, NULL},
+    {"n", "n", DAL_I32, NULL, DAL_F_ID, offsetof(m_note, n), M_NOH, M_NODEF, NULL, NULL},
+    {"body", "body", DAL_TEXT, NULL, DAL_F_OPTIONAL, offsetof(m_note, body), M_NOH, M_NODEF, NULL, NULL},
     {"author", "author", DAL_UUID, NULL, DAL_F_OPTIONAL, offsetof(m_note, author), M_NOH, M_NODEF,
-     &m_note_author_ref},
+     &m_note_author_ref, NULL},
 };
 static const unsigned m_note_pk[] = {0, 1};
-static const dal_model m_note_model = {"Note", "notes", sizeof(m_note), 4, m_note_fields, 2, m_note_pk, 0, NULL};
+static const dal_model m_note_model = {"Note", "notes", sizeof(m_note), 4, m_note_fields, 2, m_note_pk, 0, NULL, NULL};
 
 /* ---- aggregate row of Task.stats ---- */
 static const dal_field m_stats_fields[] = {
-    {"status", "status", DAL_ENUM, &m_status_enum, 0, offsetof(m_stats, status), M_NOH, M_NODEF, NULL},
-    {"n", "n", DAL_INT, NULL, 0, offsetof(m_stats, n), M_NOH, M_NODEF, NULL},
+    {"status", "status", DAL_ENUM, &m_status_enum, 0, offsetof(m_stats, status), M_NOH, M_NODEF, NULL, NULL},
+    {"n", "n", DAL_INT, NULL, 0, offsetof(m_stats, n), M_NOH, M_NODEF, NULL, NULL},
     {"avg_score", "avg_score", DAL_REAL, NULL, DAL_F_OPTIONAL, offsetof(m_stats, avg_score),
-     offsetof(m_stats, has_avg_score), M_NODEF, NULL},
-    {"first", "first", DAL_TIMESTAMP, NULL, 0, offsetof(m_stats, first), M_NOH, M_NODEF, NULL},
-    {"top", "top", DAL_TEXT, NULL, 0, offsetof(m_stats, top), M_NOH, M_NODEF, NULL},
+     offsetof(m_stats, has_avg_score), M_NODEF, NULL, NULL},
+    {"first", "first", DAL_TIMESTAMP, NULL, 0, offsetof(m_stats, first), M_NOH, M_NODEF, NULL, NULL},
+    {"top", "top", DAL_TEXT, NULL, 0, offsetof(m_stats, top), M_NOH, M_NODEF, NULL, NULL},
     {"total", "total", DAL_INT, NULL, DAL_F_OPTIONAL, offsetof(m_stats, total), offsetof(m_stats, has_total),
-     M_NODEF, NULL},
+     M_NODEF, NULL, NULL},
 };
-static const dal_model m_stats_model = {"Task.stats", NULL, sizeof(m_stats), 6, m_stats_fields, 0, NULL, 0, NULL};
+static const dal_model m_stats_model = {"Task.stats", NULL, sizeof(m_stats), 6, m_stats_fields, 0, NULL, 0, NULL, NULL};
 
 /* ------------------------------------------------------------------------ */
 /* Queries                                                                   */

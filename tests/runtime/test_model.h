@@ -116,9 +116,9 @@ static const dal_enum t_level_enum = {"Level", 4, t_level_names, t_level_values}
 #define T_DEF(kind, i, d, s) {kind, i, d, s}
 #define T_NODEF T_DEF(DAL_DEF_NONE, 0, 0, NULL)
 #define T_FIELD(name, type, enumt, flags, def) \
-    {#name, #name, type, enumt, flags, offsetof(t_thing, name), DAL_NO_OFFSET, def, NULL}
+    {#name, #name, type, enumt, flags, offsetof(t_thing, name), DAL_NO_OFFSET, def, NULL, NULL}
 #define T_OPT(name, type, enumt, def) \
-    {#name, #name, type, enumt, DAL_F_OPTIONAL, offsetof(t_thing, name), offsetof(t_thing, has_##name), def, NULL}
+    {#name, #name, type, enumt, DAL_F_OPTIONAL, offsetof(t_thing, name), offsetof(t_thing, has_##name), def, NULL, NULL}
 
 enum {
     T_F_ID, T_F_TOKEN, T_F_NAME, T_F_LABEL, T_F_NOTE, T_F_COUNT, T_F_SMALL, T_F_RETRIES, T_F_SEQ,
@@ -134,7 +134,7 @@ static const dal_field t_thing_fields[] = {
     T_FIELD(token, DAL_UUID, NULL, 0, T_DEF(DAL_DEF_UUID4, 0, 0, NULL)),
     T_FIELD(name, DAL_TEXT, NULL, 0, T_NODEF),
     T_FIELD(label, DAL_TEXT, NULL, 0, T_DEF(DAL_DEF_TEXT, 0, 0, "hello")),
-    {"note", "note", DAL_TEXT, NULL, DAL_F_OPTIONAL, offsetof(t_thing, note), DAL_NO_OFFSET, T_NODEF, NULL},
+    {"note", "note", DAL_TEXT, NULL, DAL_F_OPTIONAL, offsetof(t_thing, note), DAL_NO_OFFSET, T_NODEF, NULL, NULL},
     T_FIELD(count, DAL_INT, NULL, 0, T_DEF(DAL_DEF_INT, -42, 0, NULL)),
     T_FIELD(small, DAL_I32, NULL, 0, T_DEF(DAL_DEF_INT, -7, 0, NULL)),
     T_FIELD(retries, DAL_U32, NULL, 0, T_DEF(DAL_DEF_INT, 3, 0, NULL)),
@@ -178,18 +178,18 @@ static const dal_field t_thing_fields[] = {
 static const unsigned t_thing_pk[] = {T_F_ID};
 
 static const dal_model t_thing_model = {
-    "Thing", "things", sizeof(t_thing), T_N_FIELDS, t_thing_fields, 1, t_thing_pk, 0, NULL,
+    "Thing", "things", sizeof(t_thing), T_N_FIELDS, t_thing_fields, 1, t_thing_pk, 0, NULL, NULL,
 };
 
 static const dal_field t_summary_fields[] = {
-    {"color", "color", DAL_ENUM, &t_color_enum, 0, offsetof(t_summary, color), DAL_NO_OFFSET, T_NODEF, NULL},
-    {"samples", "samples", DAL_INT, NULL, 0, offsetof(t_summary, samples), DAL_NO_OFFSET, T_NODEF, NULL},
+    {"color", "color", DAL_ENUM, &t_color_enum, 0, offsetof(t_summary, color), DAL_NO_OFFSET, T_NODEF, NULL, NULL},
+    {"samples", "samples", DAL_INT, NULL, 0, offsetof(t_summary, samples), DAL_NO_OFFSET, T_NODEF, NULL, NULL},
     {"avg", "avg", DAL_REAL, NULL, DAL_F_OPTIONAL, offsetof(t_summary, avg), offsetof(t_summary, has_avg),
-     T_NODEF, NULL},
+     T_NODEF, NULL, NULL},
 };
 
 static const dal_model t_summary_model = {
-    "Thing.summary", NULL, sizeof(t_summary), 3, t_summary_fields, 0, NULL, 0, NULL,
+    "Thing.summary", NULL, sizeof(t_summary), 3, t_summary_fields, 0, NULL, 0, NULL, NULL,
 };
 
 #endif /* TEST_MODEL_H */

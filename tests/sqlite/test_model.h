@@ -93,26 +93,26 @@ static const dal_enum t_level_enum = {"Level", 2, t_level_names, t_level_values}
 #define NODEF {DAL_DEF_NONE, 0, 0, NULL}
 
 static const dal_field t_item_fields[] = {
-    {"id", "id", DAL_UUID, NULL, DAL_F_ID, offsetof(t_item, id), NOH, {DAL_DEF_UUID7, 0, 0, NULL}, NULL},
-    {"name", "name", DAL_TEXT, NULL, 0, offsetof(t_item, name), NOH, NODEF, NULL},
-    {"qty", "qty", DAL_INT, NULL, 0, offsetof(t_item, qty), NOH, NODEF, NULL},
-    {"price", "price", DAL_REAL, NULL, 0, offsetof(t_item, price), NOH, NODEF, NULL},
-    {"flag", "flag", DAL_BOOL, NULL, 0, offsetof(t_item, flag), NOH, NODEF, NULL},
-    {"ts", "ts", DAL_TIMESTAMP, NULL, 0, offsetof(t_item, ts), NOH, {DAL_DEF_NOW, 0, 0, NULL}, NULL},
-    {"color", "color", DAL_ENUM, &t_color_enum, 0, offsetof(t_item, color), NOH, NODEF, NULL},
-    {"level", "level", DAL_ENUM, &t_level_enum, 0, offsetof(t_item, level), NOH, {DAL_DEF_ENUM, 10, 0, NULL}, NULL},
-    {"data", "data", DAL_JSON, NULL, 0, offsetof(t_item, data), NOH, NODEF, NULL},
-    {"tags", "tags", DAL_MAP_TEXT, NULL, 0, offsetof(t_item, tags), NOH, {DAL_DEF_EMPTY_MAP, 0, 0, NULL}, NULL},
+    {"id", "id", DAL_UUID, NULL, DAL_F_ID, offsetof(t_item, id), NOH, {DAL_DEF_UUID7, 0, 0, NULL}, NULL, NULL},
+    {"name", "name", DAL_TEXT, NULL, 0, offsetof(t_item, name), NOH, NODEF, NULL, NULL},
+    {"qty", "qty", DAL_INT, NULL, 0, offsetof(t_item, qty), NOH, NODEF, NULL, NULL},
+    {"price", "price", DAL_REAL, NULL, 0, offsetof(t_item, price), NOH, NODEF, NULL, NULL},
+    {"flag", "flag", DAL_BOOL, NULL, 0, offsetof(t_item, flag), NOH, NODEF, NULL, NULL},
+    {"ts", "ts", DAL_TIMESTAMP, NULL, 0, offsetof(t_item, ts), NOH, {DAL_DEF_NOW, 0, 0, NULL}, NULL, NULL},
+    {"color", "color", DAL_ENUM, &t_color_enum, 0, offsetof(t_item, color), NOH, NODEF, NULL, NULL},
+    {"level", "level", DAL_ENUM, &t_level_enum, 0, offsetof(t_item, level), NOH, {DAL_DEF_ENUM, 10, 0, NULL}, NULL, NULL},
+    {"data", "data", DAL_JSON, NULL, 0, offsetof(t_item, data), NOH, NODEF, NULL, NULL},
+    {"tags", "tags", DAL_MAP_TEXT, NULL, 0, offsetof(t_item, tags), NOH, {DAL_DEF_EMPTY_MAP, 0, 0, NULL}, NULL, NULL},
     {"labels", "labels", DAL_TEXT, NULL, DAL_F_LIST, offsetof(t_item, labels), NOH, {DAL_DEF_EMPTY_LIST, 0, 0, NULL},
-     NULL},
-    {"seq", "seq", DAL_U64, NULL, DAL_F_SEQUENCE | DAL_F_UNIQUE, offsetof(t_item, seq), NOH, NODEF, NULL},
-    {"note", "note", DAL_TEXT, NULL, DAL_F_OPTIONAL, offsetof(t_item, note), NOH, NODEF, NULL},
+     NULL, NULL},
+    {"seq", "seq", DAL_U64, NULL, DAL_F_SEQUENCE | DAL_F_UNIQUE, offsetof(t_item, seq), NOH, NODEF, NULL, NULL},
+    {"note", "note", DAL_TEXT, NULL, DAL_F_OPTIONAL, offsetof(t_item, note), NOH, NODEF, NULL, NULL},
     {"due", "due_at", DAL_TIMESTAMP, NULL, DAL_F_OPTIONAL, offsetof(t_item, due), offsetof(t_item, has_due), NODEF,
-     NULL},
-    {"small", "small", DAL_I32, NULL, 0, offsetof(t_item, small), NOH, NODEF, NULL},
-    {"count", "count", DAL_U32, NULL, 0, offsetof(t_item, count), NOH, NODEF, NULL},
+     NULL, NULL},
+    {"small", "small", DAL_I32, NULL, 0, offsetof(t_item, small), NOH, NODEF, NULL, NULL},
+    {"count", "count", DAL_U32, NULL, 0, offsetof(t_item, count), NOH, NODEF, NULL, NULL},
     {"levels", "levels", DAL_ENUM, &t_level_enum, DAL_F_LIST, offsetof(t_item, levels), NOH,
-     {DAL_DEF_EMPTY_LIST, 0, 0, NULL}, NULL},
+     {DAL_DEF_EMPTY_LIST, 0, 0, NULL}, NULL, NULL},
 };
 enum { TI_ID, TI_NAME, TI_QTY, TI_PRICE, TI_FLAG, TI_TS, TI_COLOR, TI_LEVEL, TI_DATA, TI_TAGS, TI_LABELS, TI_SEQ,
        TI_NOTE, TI_DUE, TI_SMALL, TI_COUNT, TI_LEVELS };
@@ -125,37 +125,37 @@ static const dal_index t_item_indexes[] = {
 };
 extern const dal_model t_item_model;
 const dal_model t_item_model = {"Item", "items", sizeof(t_item), sizeof t_item_fields / sizeof t_item_fields[0],
-                                t_item_fields, 1, t_item_pk, 2, t_item_indexes};
+                                t_item_fields, 1, t_item_pk, 2, t_item_indexes, NULL};
 
 static const dal_ref t_child_ref = {&t_item_model, TI_ID, DAL_ON_DELETE_CASCADE};
 static const dal_field t_child_fields[] = {
-    {"id", "id", DAL_INT, NULL, DAL_F_ID, offsetof(t_child, id), NOH, NODEF, NULL},
-    {"item_id", "item_id", DAL_UUID, NULL, 0, offsetof(t_child, item_id), NOH, NODEF, &t_child_ref},
-    {"label", "label", DAL_TEXT, NULL, DAL_F_OPTIONAL, offsetof(t_child, label), NOH, NODEF, NULL},
+    {"id", "id", DAL_INT, NULL, DAL_F_ID, offsetof(t_child, id), NOH, NODEF, NULL, NULL},
+    {"item_id", "item_id", DAL_UUID, NULL, 0, offsetof(t_child, item_id), NOH, NODEF, &t_child_ref, NULL},
+    {"label", "label", DAL_TEXT, NULL, DAL_F_OPTIONAL, offsetof(t_child, label), NOH, NODEF, NULL, NULL},
 };
 static const unsigned t_child_pk[] = {0};
-const dal_model t_child_model = {"Child", "children", sizeof(t_child), 3, t_child_fields, 1, t_child_pk, 0, NULL};
+const dal_model t_child_model = {"Child", "children", sizeof(t_child), 3, t_child_fields, 1, t_child_pk, 0, NULL, NULL};
 
 static const dal_ref t_pin_ref = {&t_item_model, TI_ID, DAL_ON_DELETE_RESTRICT};
 static const dal_ref t_pin_parent_ref = {&t_item_model, TI_ID, DAL_ON_DELETE_SET_NULL};
 static const dal_field t_pin_fields[] = {
-    {"item_id", "item_id", DAL_UUID, NULL, DAL_F_ID, offsetof(t_pin, item_id), NOH, NODEF, &t_pin_ref},
-    {"slot", "slot", DAL_I32, NULL, DAL_F_ID, offsetof(t_pin, slot), NOH, NODEF, NULL},
-    {"parent", "parent", DAL_UUID, NULL, DAL_F_OPTIONAL, offsetof(t_pin, parent), NOH, NODEF, &t_pin_parent_ref},
+    {"item_id", "item_id", DAL_UUID, NULL, DAL_F_ID, offsetof(t_pin, item_id), NOH, NODEF, &t_pin_ref, NULL},
+    {"slot", "slot", DAL_I32, NULL, DAL_F_ID, offsetof(t_pin, slot), NOH, NODEF, NULL, NULL},
+    {"parent", "parent", DAL_UUID, NULL, DAL_F_OPTIONAL, offsetof(t_pin, parent), NOH, NODEF, &t_pin_parent_ref, NULL},
 };
 static const unsigned t_pin_pk[] = {0, 1};
-const dal_model t_pin_model = {"Pin", "pins", sizeof(t_pin), 3, t_pin_fields, 2, t_pin_pk, 0, NULL};
+const dal_model t_pin_model = {"Pin", "pins", sizeof(t_pin), 3, t_pin_fields, 2, t_pin_pk, 0, NULL, NULL};
 
 /* aggregate row of Item.stats */
 static const dal_field t_stats_fields[] = {
-    {"color", "color", DAL_ENUM, &t_color_enum, 0, offsetof(t_item_stats, color), NOH, NODEF, NULL},
-    {"n", "n", DAL_INT, NULL, 0, offsetof(t_item_stats, n), NOH, NODEF, NULL},
-    {"total", "total", DAL_INT, NULL, 0, offsetof(t_item_stats, total), NOH, NODEF, NULL},
-    {"avg_price", "avg_price", DAL_REAL, NULL, 0, offsetof(t_item_stats, avg_price), NOH, NODEF, NULL},
-    {"first", "first", DAL_TIMESTAMP, NULL, 0, offsetof(t_item_stats, first), NOH, NODEF, NULL},
-    {"top", "top", DAL_TEXT, NULL, 0, offsetof(t_item_stats, top), NOH, NODEF, NULL},
+    {"color", "color", DAL_ENUM, &t_color_enum, 0, offsetof(t_item_stats, color), NOH, NODEF, NULL, NULL},
+    {"n", "n", DAL_INT, NULL, 0, offsetof(t_item_stats, n), NOH, NODEF, NULL, NULL},
+    {"total", "total", DAL_INT, NULL, 0, offsetof(t_item_stats, total), NOH, NODEF, NULL, NULL},
+    {"avg_price", "avg_price", DAL_REAL, NULL, 0, offsetof(t_item_stats, avg_price), NOH, NODEF, NULL, NULL},
+    {"first", "first", DAL_TIMESTAMP, NULL, 0, offsetof(t_item_stats, first), NOH, NODEF, NULL, NULL},
+    {"top", "top", DAL_TEXT, NULL, 0, offsetof(t_item_stats, top), NOH, NODEF, NULL, NULL},
 };
-const dal_model t_stats_model = {"Item.stats", NULL, sizeof(t_item_stats), 6, t_stats_fields, 0, NULL, 0, NULL};
+const dal_model t_stats_model = {"Item.stats", NULL, sizeof(t_item_stats), 6, t_stats_fields, 0, NULL, 0, NULL, NULL};
 
 /* ---- queries ---- */
 
