@@ -258,6 +258,8 @@ static void diff_fields(builder *b, dal_table_plan *t, const dal_model *m, const
         field_type_text(f, type, sizeof type);
         if (of == NULL) {
             t->changed = true;
+            if (f->ref != NULL)
+                t->rebuild = true; /* the reference belongs to the table's definition */
             bool key = (f->flags & (DAL_F_ID | DAL_F_SEQUENCE)) != 0;
             bool ok = !key && ((f->flags & DAL_F_OPTIONAL) || has_default(f));
             char dflt[96];
