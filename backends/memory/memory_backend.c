@@ -1657,8 +1657,14 @@ static mem_store *named_store(const dal_schema *s, const char *name, dal_error *
     while (st != NULL && strcmp(st->name, name) != 0)
         st = st->next;
     if (st != NULL && st->schema != s) {
-        dal_set_error(err, DAL_ERR_INVALID, "memory store '%s' is open with schema '%s', not '%s'", name,
-                      st->schema->ns, s->ns);
+        /* an in-process store holds the structs of the schema that made it:
+         * it is never migrated while open (docs/migrations.md) */
+        dal_set_error(err, DAL_ERR_MIGRATION,
+                      "memory store '%s' is open with schema '%s@%s', this program's schema is '%s@%s': an "
+                      "in-process store is not migrated; close every handle of it first (it then starts empty "
+                      "with this schema)",
+                      name, st->schema->ns, st->schema->version ? st->schema->version : "", s->ns,
+                      s->version ? s->version : "");
         st = NULL;
     } else if (st != NULL) {
         st->handles++;
