@@ -219,6 +219,14 @@ static const cJSON *old_field_named(const cJSON *ofields, const char *name)
     return NULL;
 }
 
+static bool model_has_field(const dal_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_fields; i++)
+        if (strcmp(m->fields[i].name, name) == 0)
+            return true;
+    return false;
+}
+
 /* Name of the new model an old model name maps to (model renames). */
 static const char *mapped_model_name(builder *b, const model_pair *pairs, size_t n, const char *old_name)
 {
@@ -245,7 +253,7 @@ static void diff_fields(builder *b, dal_table_plan *t, const dal_model *m, const
         const dal_field *f = &m->fields[k];
         const cJSON *of = old_field_named(ofields, f->name);
         bool renamed = false;
-        if (of == NULL && !b->down && f->renamed_from != NULL) {
+        if (of == NULL && !b->down && f->renamed_from != NULL && !model_has_field(m, f->renamed_from)) {
             of = old_field_named(ofields, f->renamed_from);
             renamed = of != NULL;
         }
