@@ -99,15 +99,22 @@ static dal_code read_record(sq_conn *c, sq_record *r, dal_error *err)
         r->kind = REC_FOREIGN;
         return DAL_OK;
     }
+    /* a database of an earlier dal has no checksum / canonical columns (asked
+     * by name: SQLite would read a missing "column" as a string) */
+    int64_t n_new_cols = 0;
+    rc = query_int(c, "SELECT count(*) FROM pragma_table_info('schema_migrations') WHERE name IN ('checksum', "
+                      "'canonical', 'level', 'direction')",
+                   NULL, &n_new_cols, NULL);
+    if (rc != SQLITE_OK)
+        return db_error(c, rc, err, "reading schema_migrations");
+    bool legacy = n_new_cols != 4;
     sqlite3_stmt *s = NULL;
-    rc = sqlite3_prepare_v2(c->db,
-                            "SELECT \"version\", \"name\", \"checksum\", \"canonical\", \"level\" "
-                            "FROM \"schema_migrations\" ORDER BY \"version\" DESC, rowid DESC LIMIT 1",
-                            -1, &s, NULL);
-    bool legacy = false;
-    if (rc != SQLITE_OK) {
-        /* a database of an earlier dal: no checksum / canonical columns */
-        legacy = true;
+    if (!legacy)
+        rc = sqlite3_prepare_v2(c->db,
+                                "SELECT \"version\", \"name\", \"checksum\", \"canonical\", \"level\" "
+                                "FROM \"schema_migrations\" ORDER BY \"version\" DESC, rowid DESC LIMIT 1",
+                                -1, &s, NULL);
+    else {
         rc = sqlite3_prepare_v2(c->db,
                                 "SELECT \"version\", \"name\", NULL, NULL, NULL FROM \"schema_migrations\" "
                                 "ORDER BY \"version\" DESC, rowid DESC LIMIT 1",
@@ -732,7 +739,16 @@ static dal_code create_or_migrate(sq_conn *c, const char *canonical, const char 
                 act = ACT_NONE;
             break;
         }
-        case ACT_ADOPT: level = 1; dir = "adopt"; break;
+        case ACT_ADOPT: { /* an earlier dal's database of this very schema: its document is recorded */
+            char *ddl = sq_schema_ddl(st->schema);
+            src = ddl ? sq_exec_text(c, ddl) : SQLITE_NOMEM;
+            free(ddl);
+            if (src != SQLITE_OK)
+                rc = sq_error(c, src, err, "'%s': completing the tables of schema '%s'", st->path, st->schema->ns);
+            level = 1;
+            dir = "adopt";
+            break;
+        }
         case ACT_MIGRATE: {
             apply_plan(&run_state, &plan, dal_now_us());
             rc = run_state.rc;

@@ -356,6 +356,44 @@ static void test_foreign_file_untouched(void **state)
     free(before);
 }
 
+/* A database of an earlier dal records only "<ns>@<hash>": the same schema
+ * adopts it (records its document), another schema cannot know its shape. */
+static void test_earlier_dal_database(void **state)
+{
+    (void)state;
+    char db[300], url[400], out[300];
+    path_in(db, sizeof db, "legacy.db");
+    path_in(out, sizeof out, "legacy.out");
+    snprintf(url, sizeof url, "sqlite:%s", db);
+    expect_ok(run_v("v1", out, url, "populate", "12", NULL), "v1 populate", out);
+    sqlite3 *raw = NULL;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "ALTER TABLE schema_migrations DROP COLUMN checksum;"
+                                       "ALTER TABLE schema_migrations DROP COLUMN canonical;"
+                                       "ALTER TABLE schema_migrations DROP COLUMN level;"
+                                       "ALTER TABLE schema_migrations DROP COLUMN direction;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    size_t len = 0;
+    char *before = slurp(db, &len);
+    assert_int_equal(run_v("v2", out, url, "open", NULL), 3);
+    assert_file_contains(out, "with an earlier dal that did not record the schema's shape");
+    assert_same_bytes(before, len, db);
+    free(before);
+    expect_ok(run_v("v1", out, url, "check", NULL), "v1 adopts", out);
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(raw, "SELECT group_concat(coalesce(direction, '-')) FROM schema_migrations",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "-,adopt");
+    sqlite3_finalize(s);
+    sqlite3_close(raw);
+    expect_ok(run_v("v2", out, url, "check", NULL), "v2 after adoption", out);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Crash safety                                                              */
 /* ------------------------------------------------------------------------ */
@@ -470,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_unique_violation_rolled_back),
         cmocka_unit_test(test_open_does_not_wait_for_writers),
         cmocka_unit_test(test_foreign_file_untouched),
+        cmocka_unit_test(test_earlier_dal_database),
         cmocka_unit_test(test_crash_during_migration),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
