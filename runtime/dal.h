@@ -536,6 +536,13 @@ dal_code dal_checkpoint(dal_db *db, dal_error *err);
 dal_code dal_storage_size(dal_db *db, uint64_t *bytes, dal_error *err);
 dal_code dal_pool_status_get(dal_db *db, dal_pool_status *st, dal_error *err);
 
+/* Copies every row of every model of src into dst, which must be an empty
+ * database of the same schema (equal canonical documents), on any backends
+ * (memory to SQLite and back): one transaction on dst, every value kept as it
+ * is (keys, @sequence numbers, timestamps, @updated_now), dst's sequences
+ * continuing after the copied numbers. On failure dst is unchanged. */
+dal_code dal_copy_all(dal_db *src, dal_db *dst, dal_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -93,6 +93,11 @@ typedef struct dal_backend {
 
     /* Select q counted: *n = rows select would return (limit and offset apply). */
     dal_code (*count_query)(dal_db *h, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err);
+
+    /* Like insert, but every field is stored as given, @sequence values
+     * too; the sequences then continue after the largest value stored
+     * (dal_copy_all). NULL: the backend cannot import. */
+    dal_code (*import)(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err);
 } dal_backend;
 
 /* The backends compiled into this library (a NULL-terminated array made by the

@@ -537,6 +537,58 @@ static dal_code sq_insert(dal_db *h, const dal_model *m, void *objs, size_t n, d
     return rc;
 }
 
+/* dal_copy_all: rows stored with their own @sequence values, then each
+ * sequence raised to at least the largest of them, all or nothing. */
+static dal_code sq_import(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err)
+{
+    sq_call call;
+    int mi;
+    const sq_model_sql *ms = model_sql(state_of(h), m, &mi, err);
+    if (ms == NULL)
+        return DAL_ERR_INVALID;
+    dal_code rc = call_begin(h, &call, true, err);
+    if (rc != DAL_OK)
+        return rc;
+    if ((rc = atomic_begin(&call, err)) == DAL_OK) {
+        sqlite3_stmt *s = sq_model_stmt(call.c, mi, SQ_INSERT, err);
+        if (s == NULL)
+            rc = err ? err->code : DAL_ERR_DATABASE;
+        for (size_t k = 0; k < n && rc == DAL_OK; k++) {
+            void *obj = (char *)objs + k * m->size;
+            if ((rc = bind_all_fields(s, m, obj, err)) == DAL_OK)
+                rc = run_row_write(call.c, s, m, obj, "import into", err);
+        }
+        for (size_t q = 0; q < ms->n_seq && rc == DAL_OK && n > 0; q++) {
+            const dal_field *f = &m->fields[ms->seq_fields[q]];
+            int64_t top = 0;
+            for (size_t k = 0; k < n; k++) {
+                dal_value v = dal_field_value(f, (char *)objs + k * m->size);
+                int64_t x = f->type == DAL_U64 && v.as.u > INT64_MAX ? INT64_MAX : v.as.i;
+                if (x > top)
+                    top = x;
+            }
+            sqlite3_stmt *up = NULL;
+            int src = sqlite3_prepare_v2(call.c->db,
+                                         "INSERT INTO \"dal_sequences\" (\"tbl\", \"col\", \"value\") VALUES (?, ?, ?) "
+                                         "ON CONFLICT (\"tbl\", \"col\") DO UPDATE SET \"value\" = "
+                                         "max(\"value\", excluded.\"value\")",
+                                         -1, &up, NULL);
+            if (src == SQLITE_OK) {
+                sqlite3_bind_text(up, 1, m->table, -1, SQLITE_STATIC);
+                sqlite3_bind_text(up, 2, f->column, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(up, 3, top);
+                src = sq_run(call.c, up);
+            }
+            sqlite3_finalize(up);
+            if (src != SQLITE_OK)
+                rc = sq_error(call.c, src, err, "raising the sequence %s.%s", m->table, f->column);
+        }
+        rc = atomic_end(&call, rc, err);
+    }
+    call_end(&call);
+    return rc;
+}
+
 /* Begins a call on h (write: it changes rows) and gives m's prepared
  * statement for op in *stmt. On DAL_OK the caller ends the call; on an error
  * before the call began, nothing is left to end (*began false). */
@@ -1283,4 +1335,5 @@ const dal_backend dal_sqlite_backend = {
     .storage_size = sq_storage_size,
     .pool_status = sq_pool_status,
     .count_query = sq_count_query,
+    .import = sq_import,
 };
