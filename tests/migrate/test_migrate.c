@@ -196,6 +196,19 @@ static void test_chain_up_and_down(void **state)
     sqlite3_finalize(s);
     sqlite3_close(raw);
 
+    /* dalc --plan reads the database's record and agrees with the program */
+    {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "'%s' --plan '%s' '%s/tests/migrate/v6/schema.dal' > '%s'", MIG_DALC, db,
+                 DAL_SOURCE_DIR, out);
+        assert_int_equal(system(cmd), 0);
+        assert_file_contains(out, "v6/schema.dal: no changes");
+        snprintf(cmd, sizeof cmd, "'%s' --plan '%s' '%s/tests/migrate/v1/schema.dal' > '%s'", MIG_DALC, db,
+                 DAL_SOURCE_DIR, out);
+        assert_int_equal(WEXITSTATUS(system(cmd)), 3);
+        assert_file_contains(out, "[needs a decision] drop model Audit (table audits)");
+    }
+
     /* version 1 refuses the newer database and leaves it as it was */
     size_t len = 0;
     char *before = slurp(db, &len);
