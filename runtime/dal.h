@@ -38,7 +38,7 @@ extern "C" {
 
 typedef enum dal_code {
     DAL_OK = 0,
-    DAL_ERR_DATABASE,      /* the storage engine failed (I/O, busy past the timeout, ...) */
+    DAL_ERR_DATABASE,      /* the storage engine failed (I/O, a file that is not a database, ...) */
     DAL_ERR_SERIALIZATION, /* a value could not be encoded or decoded (JSON, enum member) */
     DAL_ERR_NOT_FOUND,     /* a row that had to exist does not */
     DAL_ERR_TRANSACTION,   /* misuse of a transaction (finished, wrong handle) */
@@ -47,7 +47,9 @@ typedef enum dal_code {
     DAL_ERR_CONSTRAINT,    /* duplicate key, foreign key, NOT NULL */
     DAL_ERR_INVALID,       /* bad argument: URL, option, NULL where a value is needed */
     DAL_ERR_NOMEM,         /* out of memory */
-    DAL_ERR_OTHER
+    DAL_ERR_OTHER,
+    DAL_ERR_BUSY           /* another connection or process held a lock past busy_timeout_ms; nothing
+                            * was changed, so retrying the call (or the whole transaction) is safe */
 } dal_code;
 
 #define DAL_ERROR_MESSAGE_SIZE 512
@@ -57,7 +59,7 @@ typedef struct dal_error {
     char message[DAL_ERROR_MESSAGE_SIZE]; /* names what failed: table, key, column, cause */
 } dal_error;
 
-/* "ok", "database", "serialization", "not_found", ... */
+/* "ok", "database", "serialization", "not_found", ..., "busy" */
 const char *dal_code_name(dal_code code);
 
 /* Sets err (when not NULL) to code and a printf-style message; returns code. */

@@ -26,6 +26,7 @@ const char *dal_code_name(dal_code code)
     case DAL_ERR_INVALID: return "invalid";
     case DAL_ERR_NOMEM: return "nomem";
     case DAL_ERR_OTHER: return "other";
+    case DAL_ERR_BUSY: return "busy";
     }
     return "unknown";
 }

@@ -1049,7 +1049,7 @@ static dal_code sq_checkpoint(dal_db *db, dal_error *err)
         clock_gettime(CLOCK_MONOTONIC, &t);
         long spent = (long)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
         if (spent >= (long)call.st->opts.busy_timeout_ms) {
-            rc = dal_set_error(err, DAL_ERR_DATABASE, "checkpoint '%s': readers kept the WAL busy for %ld ms",
+            rc = dal_set_error(err, DAL_ERR_BUSY, "checkpoint '%s': readers kept the WAL busy for %ld ms",
                                call.st->path, spent);
             break;
         }

@@ -343,7 +343,7 @@ dal_code sq_error(sq_conn *c, int rc, dal_error *err, const char *fmt, ...)
     if (primary == SQLITE_CONSTRAINT)
         return dal_set_error(err, DAL_ERR_CONSTRAINT, "%s: %s", what, msg);
     if (is_busy(rc))
-        return dal_set_error(err, DAL_ERR_DATABASE, "%s: %s (still busy after busy_timeout_ms=%u)", what, msg,
+        return dal_set_error(err, DAL_ERR_BUSY, "%s: %s (still busy after busy_timeout_ms=%u)", what, msg,
                              c ? c->st->opts.busy_timeout_ms : 0);
     if (primary == SQLITE_NOTADB)
         return dal_set_error(err, DAL_ERR_DATABASE, "%s: '%s' is not an SQLite database", what,

@@ -41,6 +41,7 @@ static void test_code_names(void **state)
     assert_string_equal(dal_code_name(DAL_ERR_INVALID), "invalid");
     assert_string_equal(dal_code_name(DAL_ERR_NOMEM), "nomem");
     assert_string_equal(dal_code_name(DAL_ERR_OTHER), "other");
+    assert_string_equal(dal_code_name(DAL_ERR_BUSY), "busy");
     assert_string_equal(dal_code_name((dal_code)99), "unknown");
 }
 
