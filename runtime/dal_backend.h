@@ -100,6 +100,14 @@ typedef struct dal_backend {
 extern const dal_backend *const dal_builtin_backends[];
 const dal_backend *dal_find_backend(const char *scheme, size_t len);
 
+/* For messages: s (a path, a URL) clipped to at most DAL_CLIP_SIZE - 1
+ * characters, its start and end kept with "..." between, so that the cause
+ * written after it always fits the message. Returns s or buf.
+ * DAL_CLIPPED(s) clips into a buffer that lives to the end of the block. */
+#define DAL_CLIP_SIZE 160
+const char *dal_clip(const char *s, char buf[DAL_CLIP_SIZE]);
+#define DAL_CLIPPED(s) dal_clip((s), (char[DAL_CLIP_SIZE]){0})
+
 /* Deep copy of src into dst, which owns nothing (its bytes are overwritten):
  * rows handed to callers. On failure dst is zeroed. */
 dal_code dal_record_copy_fresh(const dal_model *m, void *dst, const void *src, dal_error *err);

@@ -51,7 +51,8 @@ static dal_code parse_option(const char *url, const char *pair, size_t len, dal_
 {
     const char *eq = memchr(pair, '=', len);
     if (eq == NULL || eq == pair)
-        return dal_set_error(err, DAL_ERR_INVALID, "URL '%s': option '%.*s' is not key=value", url, (int)len, pair);
+        return dal_set_error(err, DAL_ERR_INVALID, "URL '%s': option '%.*s' is not key=value", url, (int)(len > 64 ? 64 : len),
+                             pair);
     size_t klen = (size_t)(eq - pair);
     const char *val = eq + 1;
     size_t vlen = len - klen - 1;
@@ -73,12 +74,12 @@ static dal_code parse_option(const char *url, const char *pair, size_t len, dal_
     bad_value:
         return dal_set_error(err, DAL_ERR_INVALID,
                              "URL '%s': option '%.*s' wants a whole number of at most 10 digits, got '%.*s'",
-                             url, (int)klen, pair, (int)vlen, val);
+                             url, (int)(klen > 64 ? 64 : klen), pair, (int)(vlen > 64 ? 64 : vlen), val);
     }
     return dal_set_error(err, DAL_ERR_INVALID,
                          "URL '%s': unknown option '%.*s' (known: max_connections, min_idle, "
                          "connection_timeout_ms, idle_timeout_ms, busy_timeout_ms)",
-                         url, (int)klen, pair);
+                         url, (int)(klen > 64 ? 64 : klen), pair);
 }
 
 static dal_code check_options(const char *url, const dal_options *o, dal_error *err)
@@ -131,19 +132,21 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
         snprintf(deflt, sizeof deflt, "sqlite:%s.db", s->ns);
         url = deflt;
     }
-    const char *colon = strchr(url, ':');
-    if (colon == NULL || colon == url) {
+    const char *full_url = url;
+    url = DAL_CLIPPED(full_url); /* in messages: the cause after it always fits */
+    const char *colon = strchr(full_url, ':');
+    if (colon == NULL || colon == full_url) {
         char known[256];
         list_backends(known, sizeof known);
         dal_set_error(err, DAL_ERR_INVALID, "URL '%s' has no scheme (want one of: %s)", url, known);
         return NULL;
     }
-    const dal_backend *vt = dal_find_backend(url, (size_t)(colon - url));
+    const dal_backend *vt = dal_find_backend(full_url, (size_t)(colon - full_url));
     if (vt == NULL) {
         char known[256];
         list_backends(known, sizeof known);
         dal_set_error(err, DAL_ERR_INVALID, "URL '%s': unknown backend '%.*s' (built in: %s)", url,
-                      (int)(colon - url), url, known);
+                      (int)(colon - full_url < 64 ? colon - full_url : 64), full_url, known);
         return NULL;
     }
     if (vt->version != DAL_BACKEND_VERSION) {

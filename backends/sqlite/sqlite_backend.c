@@ -1020,7 +1020,7 @@ static dal_code sq_vacuum(dal_db *db, dal_error *err)
         return rc;
     int src = sq_exec_text(call.c, "VACUUM");
     if (src != SQLITE_OK)
-        rc = sq_error(call.c, src, err, "vacuum '%s'", call.st->path);
+        rc = sq_error(call.c, src, err, "vacuum '%s'", DAL_CLIPPED(call.st->path));
     call_end(&call);
     return rc;
 }
@@ -1050,7 +1050,7 @@ static dal_code sq_checkpoint(dal_db *db, dal_error *err)
         long spent = (long)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
         if (spent >= (long)call.st->opts.busy_timeout_ms) {
             rc = dal_set_error(err, DAL_ERR_BUSY, "checkpoint '%s': readers kept the WAL busy for %ld ms",
-                               call.st->path, spent);
+                               DAL_CLIPPED(call.st->path), spent);
             break;
         }
         struct timespec nap = {0, delay_ms * 1000000L};
@@ -1059,7 +1059,7 @@ static dal_code sq_checkpoint(dal_db *db, dal_error *err)
             delay_ms *= 2;
     }
     if (rc == DAL_OK && src != SQLITE_OK)
-        rc = sq_error(call.c, src, err, "checkpoint '%s'", call.st->path);
+        rc = sq_error(call.c, src, err, "checkpoint '%s'", DAL_CLIPPED(call.st->path));
     sqlite3_finalize(s);
     call_end(&call);
     return rc;
@@ -1095,7 +1095,7 @@ static dal_code sq_storage_size(dal_db *db, uint64_t *bytes, dal_error *err)
     }
     struct stat sb;
     if (stat(st->path, &sb) != 0)
-        return dal_set_error(err, DAL_ERR_DATABASE, "storage size of '%s': %s", st->path, strerror(errno));
+        return dal_set_error(err, DAL_ERR_DATABASE, "storage size of '%s': %s", DAL_CLIPPED(st->path), strerror(errno));
     uint64_t total = (uint64_t)sb.st_size;
     size_t len = strlen(st->path);
     char *wal = malloc(len + 5);
@@ -1176,10 +1176,10 @@ static dal_code create_file(const char *path, dal_error *err)
     if (stat(path, &sb) == 0)
         return DAL_OK;
     if (errno != ENOENT)
-        return dal_set_error(err, DAL_ERR_DATABASE, "'%s': %s", path, strerror(errno));
+        return dal_set_error(err, DAL_ERR_DATABASE, "'%s': %s", DAL_CLIPPED(path), strerror(errno));
     int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST)
-        return dal_set_error(err, DAL_ERR_DATABASE, "cannot create '%s': %s", path, strerror(errno));
+        return dal_set_error(err, DAL_ERR_DATABASE, "cannot create '%s': %s", DAL_CLIPPED(path), strerror(errno));
     if (fd >= 0)
         close(fd);
     return DAL_OK;
@@ -1196,7 +1196,7 @@ static dal_code query_int(sq_conn *c, const char *sql, const char *text, int64_t
         src = SQLITE_OK;
     }
     sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading the schema of '%s'", c->st->path);
+    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading the schema of '%s'", DAL_CLIPPED(c->st->path));
 }
 
 /* The newest schema_migrations name into buf ("" when the table is empty). */
@@ -1216,7 +1216,7 @@ static dal_code stored_schema(sq_conn *c, char *buf, size_t size, dal_error *err
         src = SQLITE_OK;
     }
     sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading schema_migrations of '%s'", c->st->path);
+    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading schema_migrations of '%s'", DAL_CLIPPED(c->st->path));
 }
 
 /* Plain indexes are not part of the schema version: a query added to the

@@ -50,13 +50,13 @@ static dal_code set_wal(sq_conn *c, dal_error *err)
         const char *mode = (const char *)sqlite3_column_text(s, 0);
         const char *want = c->st->memory ? "memory" : "wal";
         if (mode == NULL || strcmp(mode, want) != 0)
-            code = dal_set_error(err, DAL_ERR_DATABASE, "'%s': journal_mode is '%s', not '%s'", c->st->path,
+            code = dal_set_error(err, DAL_ERR_DATABASE, "'%s': journal_mode is '%s', not '%s'", DAL_CLIPPED(c->st->path),
                                  mode ? mode : "?", want);
     } else if ((rc & 0xff) == SQLITE_NOTADB) {
-        code = dal_set_error(err, DAL_ERR_DATABASE, "'%s' is not an SQLite database (%s)", c->st->path,
+        code = dal_set_error(err, DAL_ERR_DATABASE, "'%s' is not an SQLite database (%s)", DAL_CLIPPED(c->st->path),
                              sqlite3_errmsg(c->db));
     } else {
-        code = sq_error(c, rc, err, "'%s': setting journal_mode=WAL", c->st->path);
+        code = sq_error(c, rc, err, "'%s': setting journal_mode=WAL", DAL_CLIPPED(c->st->path));
     }
     sqlite3_finalize(s);
     return code;
@@ -106,7 +106,7 @@ void *sq_conn_open(void *ctx, dal_error *err)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (st->memory ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(st->path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
-        dal_set_error(err, rc == SQLITE_NOMEM ? DAL_ERR_NOMEM : DAL_ERR_DATABASE, "cannot open '%s': %s", st->path,
+        dal_set_error(err, rc == SQLITE_NOMEM ? DAL_ERR_NOMEM : DAL_ERR_DATABASE, "cannot open '%s': %s", DAL_CLIPPED(st->path),
                       c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         conn_free(c);
         return NULL;
@@ -120,7 +120,7 @@ void *sq_conn_open(void *ctx, dal_error *err)
     }
     rc = sqlite3_exec(c->db, conn_pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        sq_error(c, rc, err, "'%s': applying the connection settings", st->path);
+        sq_error(c, rc, err, "'%s': applying the connection settings", DAL_CLIPPED(st->path));
         conn_free(c);
         return NULL;
     }
@@ -347,6 +347,6 @@ dal_code sq_error(sq_conn *c, int rc, dal_error *err, const char *fmt, ...)
                              c ? c->st->opts.busy_timeout_ms : 0);
     if (primary == SQLITE_NOTADB)
         return dal_set_error(err, DAL_ERR_DATABASE, "%s: '%s' is not an SQLite database", what,
-                             c ? c->st->path : "?");
+                             c ? DAL_CLIPPED(c->st->path) : "?");
     return dal_set_error(err, DAL_ERR_DATABASE, "%s: %s", what, msg);
 }

@@ -940,6 +940,45 @@ static void test_corrupt_values(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Long paths: the message keeps its cause                                   */
+/* ------------------------------------------------------------------------ */
+
+static void test_long_path_keeps_cause(void **state)
+{
+    (void)state;
+    size_t n = 10000;
+    char *url = malloc(n + 64);
+    assert_non_null(url);
+    int k = snprintf(url, n + 64, "sqlite:/tmp/");
+    memset(url + k, 'p', n);
+    strcpy(url + k + n, ".db");
+    dal_error err = {0};
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_DATABASE);
+    assert_contains(err.message, "cannot open 'sqlite:/tmp/ppp");
+    assert_contains(err.message, strerror(ENAMETOOLONG));
+    assert_true(strlen(err.message) < DAL_ERROR_MESSAGE_SIZE);
+
+    /* a bad option after a long path: the option and the reason stay */
+    strcpy(url + k + n, ".db?busy_timeout_ms=soon");
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_INVALID);
+    assert_contains(err.message, "wants a whole number");
+    assert_contains(err.message, "'soon'");
+
+    /* a long directory path of short parts that does not exist */
+    k = snprintf(url, n + 64, "sqlite:/tmp/no-such-dir-dal");
+    for (size_t i = (size_t)k; i + 2 < n; i += 2)
+        memcpy(url + i, "/d", 2), url[i + 2] = '\0';
+    strcat(url, "/x.db");
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_DATABASE);
+    assert_true(strstr(err.message, strerror(ENAMETOOLONG)) != NULL ||
+                strstr(err.message, strerror(ENOENT)) != NULL);
+    free(url);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Busy retry                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -1217,6 +1256,7 @@ int main(void)
         cmocka_unit_test(test_pool_status_figures),
         cmocka_unit_test(test_corrupt_values),
         cmocka_unit_test(test_busy_retry),
+        cmocka_unit_test(test_long_path_keeps_cause),
         cmocka_unit_test(test_transaction_owner_thread),
         cmocka_unit_test(test_memory_database),
         cmocka_unit_test(test_maintenance),
