@@ -109,9 +109,7 @@ dal_code dal_error_prefix(dal_error *err, const char *fmt, ...)
      * (context) is cut, never the cause */
     size_t olen = strlen(old), plen = strlen(prefix);
     if (old[0] != '\0' && plen + 2 + olen >= sizeof prefix) {
-        size_t room = sizeof prefix - 1 - 2 - olen;
-        if (room < 4)
-            room = 0;
+        size_t room = olen + 2 + 4 <= sizeof prefix - 1 ? sizeof prefix - 1 - 2 - olen : 0;
         size_t keep = room >= 3 ? room - 3 : 0;
         while (keep > 0 && ((unsigned char)prefix[keep] & 0xC0) == 0x80)
             keep--;
@@ -121,7 +119,8 @@ dal_code dal_error_prefix(dal_error *err, const char *fmt, ...)
             memcpy(prefix + keep, "...", 4);
     }
     char joined[DAL_ERROR_MESSAGE_SIZE];
-    int n = old[0] != '\0' ? snprintf(joined, sizeof joined, "%s: %s", prefix, old)
+    int n = old[0] != '\0' && prefix[0] == '\0' ? snprintf(joined, sizeof joined, "%s", old)
+            : old[0] != '\0' ? snprintf(joined, sizeof joined, "%s: %s", prefix, old)
                            : snprintf(joined, sizeof joined, "%s", prefix);
     if (n < 0)
         joined[0] = '\0';
