@@ -522,7 +522,21 @@ dal_code dal_aggregate(dal_db *db, const dal_query *q, const dal_value *args, da
 
 /* Maintenance. */
 dal_code dal_vacuum(dal_db *db, dal_error *err);
+/* Copies the write-ahead log into the database and truncates it, retrying
+ * within busy_timeout_ms while readers hold it (then DAL_ERR_BUSY). */
 dal_code dal_checkpoint(dal_db *db, dal_error *err);
+
+/* What a checkpoint did. Backends without a log (memory) report zeros. */
+typedef struct dal_checkpoint_info {
+    int64_t log_frames;          /* frames (pages) in the write-ahead log when it began */
+    int64_t checkpointed_frames; /* of those, copied into the database file */
+    bool busy;                   /* readers kept it from finishing within busy_timeout_ms: the
+                                  * log was not truncated (not an error here; retry later) */
+    uint64_t log_bytes;          /* size of the log file afterwards (0 once truncated) */
+} dal_checkpoint_info;
+/* dal_checkpoint that reports what it did into *info (which may be NULL);
+ * busy readers are reported in info->busy rather than as an error. */
+dal_code dal_checkpoint_report(dal_db *db, dal_checkpoint_info *info, dal_error *err);
 dal_code dal_storage_size(dal_db *db, uint64_t *bytes, dal_error *err);
 dal_code dal_pool_status_get(dal_db *db, dal_pool_status *st, dal_error *err);
 

@@ -93,6 +93,10 @@ typedef struct dal_backend {
 
     /* Select q counted: *n = rows select would return (limit and offset apply). */
     dal_code (*count_query)(dal_db *h, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err);
+
+    /* Checkpoint reporting what it did (info is not NULL; busy readers are
+     * info->busy, not an error). NULL: nothing to checkpoint, zeros. */
+    dal_code (*checkpoint_report)(dal_db *db, dal_checkpoint_info *info, dal_error *err);
 } dal_backend;
 
 /* The backends compiled into this library (a NULL-terminated array made by the

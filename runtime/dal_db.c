@@ -854,6 +854,20 @@ dal_code dal_checkpoint(dal_db *db, dal_error *err)
     return rc != DAL_OK ? rc : db->vt->checkpoint(db, err);
 }
 
+dal_code dal_checkpoint_report(dal_db *db, dal_checkpoint_info *info, dal_error *err)
+{
+    dal_checkpoint_info local;
+    dal_checkpoint_info *out = info ? info : &local;
+    dal_code rc = check_root(db, "checkpoint", err);
+    if (rc != DAL_OK)
+        return rc;
+    dal_checkpoint_info fresh = {0, 0, false, 0};
+    if (db->vt->checkpoint_report != NULL && (rc = db->vt->checkpoint_report(db, &fresh, err)) != DAL_OK)
+        return rc;
+    *out = fresh;
+    return DAL_OK;
+}
+
 dal_code dal_storage_size(dal_db *db, uint64_t *bytes, dal_error *err)
 {
     if (db == NULL || bytes == NULL)

@@ -5,6 +5,7 @@
  */
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,37 @@ static const char *const conn_pragmas =
     "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;"
     "PRAGMA temp_store=MEMORY;"
-    "PRAGMA wal_autocheckpoint=1000;";
+    /* when the log restarts from its beginning, its file is cut back to 4 MiB */
+    "PRAGMA journal_size_limit=4194304;";
+
+/* After every commit (SQLite releases the write lock first): see
+ * SQ_WAL_TRUNCATE_FRAMES. Replaces SQLite's own wal_autocheckpoint hook. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    sq_conn *c = ctx;
+    /* the upkeep counters are the only fields of the shared state written
+     * after open; they are atomics */
+    sq_state *st = (sq_state *)(uintptr_t)c->st;
+    if (frames < SQ_WAL_PASSIVE_FRAMES)
+        return SQLITE_OK;
+    int retry_at = atomic_load(&st->wal_retry_at);
+    if (frames < SQ_WAL_TRUNCATE_FRAMES || frames < retry_at) {
+        if (!atomic_load(&st->wal_truncating))
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
+    if (atomic_exchange(&st->wal_truncating, 1))
+        return SQLITE_OK; /* another connection is at it */
+    unsigned bt = st->opts.busy_timeout_ms;
+    sqlite3_busy_timeout(db, bt < SQ_WAL_TRUNCATE_WAIT_MS ? (int)bt : SQ_WAL_TRUNCATE_WAIT_MS);
+    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_busy_timeout(db, bt > INT_MAX ? INT_MAX : (int)bt);
+    if (rc == SQLITE_OK)
+        atomic_fetch_add(&st->wal_truncations, 1);
+    atomic_store(&st->wal_retry_at, rc == SQLITE_OK ? 0 : frames + SQ_WAL_RETRY_FRAMES);
+    atomic_store(&st->wal_truncating, 0);
+    return SQLITE_OK;
+}
 
 static const char *const global_sql[SQG_N] = {
     [SQG_BEGIN] = "BEGIN IMMEDIATE",
@@ -124,6 +155,8 @@ void *sq_conn_open(void *ctx, dal_error *err)
         conn_free(c);
         return NULL;
     }
+    if (!st->memory)
+        sqlite3_wal_hook(c->db, wal_hook, c);
     return c;
 }
 
