@@ -9,17 +9,35 @@
 
 #include "dal_validate.h"
 
-/* Where a value sits, for messages: "insert Agent.metadata",
- * "Task.claim: parameter agent_id". */
+/* Where a value sits, for messages: "insert Agent.metadata", "get Task: key
+ * id", "Task.claim: parameter agent_id", "Task query: value for status";
+ * index >= 0 for a list element. Formatted only when a value is refused. */
+typedef enum label_kind { L_ROW, L_KEY, L_PARAM, L_LITERAL } label_kind;
+
 typedef struct label {
-    char text[256];
+    label_kind kind;
+    const char *a, *b, *c;
+    long index;
 } label;
+
+static void label_text(const label *l, char *buf, size_t size)
+{
+    int k = 0;
+    switch (l->kind) {
+    case L_ROW: k = snprintf(buf, size, "%s %.80s.%.80s", l->a, l->b, l->c); break;
+    case L_KEY: k = snprintf(buf, size, "%s %.80s: key %.80s", l->a, l->b, l->c); break;
+    case L_PARAM: k = snprintf(buf, size, "%.80s.%.60s: parameter %.80s", l->a, l->b, l->c); break;
+    case L_LITERAL: k = snprintf(buf, size, "%.80s query: value for %.80s", l->a, l->c); break;
+    }
+    if (k > 0 && (size_t)k < size && l->index >= 0)
+        snprintf(buf + k, size - (size_t)k, "[%ld]", l->index);
+}
 
 static dal_code refuse(dal_error *err, const label *l, const char *fmt, const char *detail)
 {
-    /* the label may be long (a model and field name); the cause comes first
-     * in importance, so cut the label rather than the detail */
-    return dal_set_error(err, DAL_ERR_INVALID, "%.200s: %s%s", l->text, fmt, detail ? detail : "");
+    char where[300];
+    label_text(l, where, sizeof where);
+    return dal_set_error(err, DAL_ERR_INVALID, "%s: %s%s", where, fmt, detail ? detail : "");
 }
 
 void dal_uuid_lower(char *s)
@@ -149,8 +167,8 @@ static dal_code check_list(dal_type t, const dal_enum *e, dal_list *list, bool f
     }
     size_t size = dal_type_size(t);
     for (size_t i = 0; i < list->n; i++) {
-        label inner;
-        snprintf(inner.text, sizeof inner.text, "%.200s[%zu]", l->text, i);
+        label inner = *l;
+        inner.index = (long)i;
         dal_code rc = check_slot(t, e, (char *)list->v + i * size, fix, &inner, err);
         if (rc != DAL_OK)
             return rc;
@@ -162,8 +180,7 @@ dal_code dal_validate_row(const dal_model *m, void *obj, const char *what, dal_e
 {
     for (size_t i = 0; i < m->n_fields; i++) {
         const dal_field *f = &m->fields[i];
-        label l;
-        snprintf(l.text, sizeof l.text, "%s %.80s.%.80s", what, m->name, f->name);
+        label l = {L_ROW, what, m->name, f->name, -1};
         void *p = dal_field_ptr(f, obj);
         dal_code rc;
         if (f->flags & DAL_F_LIST) {
@@ -317,8 +334,7 @@ dal_code dal_validate_key(const dal_model *m, const dal_value *key, const char *
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < m->n_pk; i++) {
         const dal_field *f = &m->fields[m->pk[i]];
-        label l;
-        snprintf(l.text, sizeof l.text, "%s %.80s: key %.80s", what, m->name, f->name);
+        label l = {L_KEY, what, m->name, f->name, -1};
         dal_code rc = check_value(&key[i], f->type, f->enumt, false, false, &l, err);
         if (rc != DAL_OK)
             return rc;
@@ -337,8 +353,7 @@ static dal_code check_literal(const dal_model *m, unsigned fi, const dal_operand
     if (fi >= m->n_fields)
         return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: field %u does not exist", m->name, qname, fi);
     const dal_field *f = &m->fields[fi];
-    label l;
-    snprintf(l.text, sizeof l.text, "%.80s query: value for %.80s", m->name, f->name);
+    label l = {L_LITERAL, m->name, qname, f->name, -1};
     return check_value(&o->value, f->type, f->enumt, optional, list, &l, err);
 }
 
@@ -368,8 +383,7 @@ dal_code dal_validate_args(const dal_query *q, const dal_value *args, dal_checke
     const char *qname = q->name[0] ? q->name : "query";
     for (size_t i = 0; i < q->n_params; i++) {
         const dal_param *p = &q->params[i];
-        label l;
-        snprintf(l.text, sizeof l.text, "%.80s.%.40s: parameter %.60s", q->model->name, qname, p->name);
+        label l = {L_PARAM, q->model->name, qname, p->name, -1};
         dal_code rc = check_value(&args[i], p->type, p->enumt, (p->flags & DAL_F_OPTIONAL) != 0,
                                   (p->flags & DAL_F_LIST) != 0, &l, err);
         if (rc != DAL_OK)
