@@ -47,19 +47,32 @@ void dal_uuid_lower(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
-static bool uuid_has_upper(const char *s)
+/* One pass over a uuid text: 0 when it is not 8-4-4-4-12 hex digits, 1 when
+ * it is in lower case, 2 when it has upper-case digits. */
+static int uuid_scan(const char *s)
 {
-    for (; *s != '\0'; s++)
-        if (*s >= 'A' && *s <= 'F')
-            return true;
-    return false;
+    int upper = 0;
+    for (int i = 0; i < 36; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return 0;
+        } else if ((unsigned)(c - '0') <= 9u || (unsigned)(c - 'a') <= 5u) {
+            continue;
+        } else if ((unsigned)(c - 'A') <= 5u) {
+            upper = 1;
+        } else {
+            return 0;
+        }
+    }
+    return s[36] == '\0' ? 1 + upper : 0;
 }
 
 static dal_code check_uuid_text(const char *s, const label *l, dal_error *err)
 {
     if (s == NULL)
         return refuse(err, l, "the uuid is a NULL string", NULL);
-    if (!dal_uuid_valid(s)) {
+    if (uuid_scan(s) == 0) {
         char shown[80];
         snprintf(shown, sizeof shown, "\"%.40s%s\"", s, strlen(s) > 40 ? "..." : "");
         return refuse(err, l, "not a uuid (want 8-4-4-4-12 hex digits): ", shown);
@@ -139,10 +152,12 @@ static dal_code check_slot(dal_type t, const dal_enum *e, void *p, bool fix, con
             return refuse(err, l, "a text is a NULL string", NULL);
         return DAL_OK;
     case DAL_UUID: {
-        dal_code rc = check_uuid_text(p, l, err);
-        if (rc == DAL_OK && fix)
+        int scan = uuid_scan(p);
+        if (scan == 0)
+            return check_uuid_text(p, l, err);
+        if (scan == 2 && fix)
             dal_uuid_lower(p);
-        return rc;
+        return DAL_OK;
     }
     case DAL_REAL: return check_real(*(double *)p, l, err);
     case DAL_ENUM: return check_enum(e, *(int *)p, l, err);
@@ -218,20 +233,6 @@ void dal_checked_args_free(dal_checked_args *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Does v hold a uuid (or uuid list) that is not lower case? */
-static bool needs_lowering(const dal_value *v)
-{
-    if (v->is_null || v->type != DAL_UUID)
-        return false;
-    if (!v->is_list)
-        return v->as.s != NULL && uuid_has_upper(v->as.s);
-    const dal_uuid *u = v->as.list.v;
-    for (size_t i = 0; i < v->as.list.n; i++)
-        if (uuid_has_upper(u[i].s))
-            return true;
-    return false;
-}
-
 static bool numeric(dal_type t)
 {
     return t == DAL_INT || t == DAL_I32 || t == DAL_U32 || t == DAL_U64 || t == DAL_REAL || t == DAL_TIMESTAMP;
@@ -241,8 +242,9 @@ static bool numeric(dal_type t)
  * type is compared by value, so it is accepted; the value's own type decides
  * its checks. An empty uuid is an unset one: null. */
 static dal_code check_value(const dal_value *v, dal_type type, const dal_enum *enumt, bool optional, bool list,
-                            const label *l, dal_error *err)
+                            bool *upper, const label *l, dal_error *err)
 {
+    *upper = false;
     if (v->type != type && !(numeric(v->type) && numeric(type))) {
         char detail[96];
         snprintf(detail, sizeof detail, "a %s value is expected, got a %s", dal_type_name(type),
@@ -258,13 +260,24 @@ static dal_code check_value(const dal_value *v, dal_type type, const dal_enum *e
                       NULL);
     if (list) {
         dal_list view = v->as.list;
-        return check_list(v->type, enumt, &view, false, l, err);
+        dal_code rc = check_list(v->type, enumt, &view, false, l, err);
+        if (rc == DAL_OK && v->type == DAL_UUID) {
+            const dal_uuid *u = view.v;
+            for (size_t i = 0; i < view.n && !*upper; i++)
+                *upper = uuid_scan(u[i].s) == 2;
+        }
+        return rc;
     }
     switch (v->type) {
     case DAL_TEXT:
         return v->as.s == NULL ? refuse(err, l, "required but NULL", NULL) : DAL_OK;
-    case DAL_UUID:
-        return v->as.s == NULL ? refuse(err, l, "required but NULL", NULL) : check_uuid_text(v->as.s, l, err);
+    case DAL_UUID: {
+        if (v->as.s == NULL)
+            return refuse(err, l, "required but NULL", NULL);
+        int scan = uuid_scan(v->as.s);
+        *upper = scan == 2;
+        return scan == 0 ? check_uuid_text(v->as.s, l, err) : DAL_OK;
+    }
     case DAL_REAL: return check_real(v->as.d, l, err);
     case DAL_ENUM: return check_enum(enumt, v->as.i, l, err);
     case DAL_BOOL:
@@ -313,35 +326,27 @@ static dal_code lower_arg(dal_checked_args *out, size_t i, dal_error *err)
     return DAL_OK;
 }
 
-static dal_code finish(dal_checked_args *out, dal_error *err)
-{
-    dal_code rc = DAL_OK;
-    for (size_t i = 0; i < out->n && rc == DAL_OK; i++)
-        if (needs_lowering(&out->args[i]))
-            rc = lower_arg(out, i, err);
-    if (rc != DAL_OK) {
-        dal_checked_args_free(out);
-        return rc;
-    }
-    if (out->copy != NULL)
-        out->args = out->copy;
-    return DAL_OK;
-}
-
 dal_code dal_validate_key(const dal_model *m, const dal_value *key, const char *what, dal_checked_args *out,
                           dal_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->args = key;
+    out->n = m->n_pk;
     for (size_t i = 0; i < m->n_pk; i++) {
         const dal_field *f = &m->fields[m->pk[i]];
         label l = {L_KEY, what, m->name, f->name, -1};
-        dal_code rc = check_value(&key[i], f->type, f->enumt, false, false, &l, err);
-        if (rc != DAL_OK)
+        bool upper;
+        dal_code rc = check_value(&key[i], f->type, f->enumt, false, false, &upper, &l, err);
+        if (rc == DAL_OK && upper)
+            rc = lower_arg(out, i, err);
+        if (rc != DAL_OK) {
+            dal_checked_args_free(out);
             return rc;
+        }
     }
-    out->args = key;
-    out->n = m->n_pk;
-    return finish(out, err);
+    if (out->copy != NULL)
+        out->args = out->copy;
+    return DAL_OK;
 }
 
 /* The literal operand of a condition or assignment on field fi of m. */
@@ -354,7 +359,8 @@ static dal_code check_literal(const dal_model *m, unsigned fi, const dal_operand
         return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: field %u does not exist", m->name, qname, fi);
     const dal_field *f = &m->fields[fi];
     label l = {L_LITERAL, m->name, qname, f->name, -1};
-    return check_value(&o->value, f->type, f->enumt, optional, list, &l, err);
+    bool upper; /* the builder lowers the uuids it copies */
+    return check_value(&o->value, f->type, f->enumt, optional, list, &upper, &l, err);
 }
 
 static dal_code check_tree(const dal_model *m, const dal_expr *e, const char *qname, unsigned depth, dal_error *err)
@@ -381,26 +387,32 @@ dal_code dal_validate_args(const dal_query *q, const dal_value *args, dal_checke
 {
     memset(out, 0, sizeof *out);
     const char *qname = q->name[0] ? q->name : "query";
-    for (size_t i = 0; i < q->n_params; i++) {
+    out->args = args;
+    out->n = q->n_params;
+    dal_code rc = DAL_OK;
+    for (size_t i = 0; i < q->n_params && rc == DAL_OK; i++) {
         const dal_param *p = &q->params[i];
         label l = {L_PARAM, q->model->name, qname, p->name, -1};
-        dal_code rc = check_value(&args[i], p->type, p->enumt, (p->flags & DAL_F_OPTIONAL) != 0,
-                                  (p->flags & DAL_F_LIST) != 0, &l, err);
-        if (rc != DAL_OK)
-            return rc;
+        bool upper;
+        rc = check_value(&args[i], p->type, p->enumt, (p->flags & DAL_F_OPTIONAL) != 0, (p->flags & DAL_F_LIST) != 0,
+                         &upper, &l, err);
+        if (rc == DAL_OK && upper)
+            rc = lower_arg(out, i, err);
     }
-    if (q->id < 0) {
-        dal_code rc = check_tree(q->model, q->where, qname, 0, err);
+    if (rc == DAL_OK && q->id < 0) {
+        rc = check_tree(q->model, q->where, qname, 0, err);
         for (size_t i = 0; i < q->n_set && rc == DAL_OK; i++) {
             const dal_set *s = &q->set[i];
             bool list = s->field < q->model->n_fields && (q->model->fields[s->field].flags & DAL_F_LIST);
             bool optional = s->field < q->model->n_fields && (q->model->fields[s->field].flags & DAL_F_OPTIONAL);
             rc = check_literal(q->model, s->field, &s->value, list, optional, qname, err);
         }
-        if (rc != DAL_OK)
-            return rc;
     }
-    out->args = args;
-    out->n = q->n_params;
-    return finish(out, err);
+    if (rc != DAL_OK) {
+        dal_checked_args_free(out);
+        return rc;
+    }
+    if (out->copy != NULL)
+        out->args = out->copy;
+    return DAL_OK;
 }
