@@ -47,51 +47,51 @@ static char *join(const char *a, const char *b)
 
 /* ------------------------------------------------------------ what C has */
 
-/* The keywords of C11 and C23, and the macros and library names of the
- * headers the generated code includes (C11 <stdbool.h>, <stddef.h>,
- * <stdint.h>, <stdlib.h>, with the POSIX types and macros glibc's <stdlib.h>
- * brings along when no strict standard is asked for). The exact-width
- * integer names are added by std_int_name. */
+/* Words a struct member or a parameter cannot be: the keywords of C11, C23
+ * and GNU C, and the object-like macros of the headers the generated code
+ * includes (C11 <stdbool.h>, <stddef.h>, <stdint.h>, <stdlib.h>, with the
+ * ones glibc's <stdlib.h> adds when no strict standard is asked for). The
+ * limits of the exact-width integers are added by std_int_name. A schema
+ * name that is one of these gets a trailing '_' in C. */
 static const char *const c_words[] = {
-    /* keywords */
     "_Alignas", "_Alignof", "_Atomic", "_BitInt", "_Bool", "_Complex", "_Decimal128", "_Decimal32",
     "_Decimal64", "_Generic", "_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local", "alignas",
     "alignof", "auto", "bool", "break", "case", "char", "const", "constexpr", "continue", "default", "do",
     "double", "else", "enum", "extern", "false", "float", "for", "goto", "if", "inline", "int", "long",
     "nullptr", "register", "restrict", "return", "short", "signed", "sizeof", "static", "static_assert",
     "struct", "switch", "thread_local", "true", "typedef", "typeof", "typeof_unqual", "union", "unsigned",
-    "void", "volatile", "while", "asm", "complex", "imaginary", "noreturn",
-    /* <stddef.h> */
-    "NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t", "wchar_t",
-    /* <stdint.h> */
-    "intptr_t", "uintptr_t", "intmax_t", "uintmax_t", "INTPTR_MIN", "INTPTR_MAX", "UINTPTR_MAX",
-    "INTMAX_MIN", "INTMAX_MAX", "UINTMAX_MAX", "PTRDIFF_MIN", "PTRDIFF_MAX", "SIG_ATOMIC_MIN",
-    "SIG_ATOMIC_MAX", "SIZE_MAX", "WCHAR_MIN", "WCHAR_MAX", "WINT_MIN", "WINT_MAX", "INTMAX_C",
-    "UINTMAX_C",
-    /* <stdlib.h> */
-    "div_t", "ldiv_t", "lldiv_t", "EXIT_FAILURE", "EXIT_SUCCESS", "RAND_MAX", "MB_CUR_MAX", "abort",
-    "abs", "aligned_alloc", "at_quick_exit", "atexit", "atof", "atoi", "atol", "atoll", "bsearch", "calloc",
-    "div", "exit", "free", "getenv", "labs", "ldiv", "llabs", "lldiv", "malloc", "mblen", "mbstowcs",
-    "mbtowc", "qsort", "quick_exit", "rand", "realloc", "srand", "strtod", "strtof", "strtol", "strtold",
-    "strtoll", "strtoul", "strtoull", "system", "wcstombs", "wctomb", "_Exit",
-    /* the POSIX side of glibc's <stdlib.h> */
-    "WEXITSTATUS", "WTERMSIG", "WSTOPSIG", "WIFEXITED", "WIFSIGNALED", "WIFSTOPPED", "WNOHANG",
-    "WUNTRACED", "random_r", "srandom_r", "initstate_r", "setstate_r", "random_data", "drand48_r",
-    "erand48_r", "lrand48_r", "nrand48_r", "mrand48_r", "jrand48_r", "srand48_r", "seed48_r", "lcong48_r",
+    "void", "volatile", "while", "asm", "complex", "imaginary", "noreturn", "NULL", "errno", "assert",
+    "offsetof", "INTPTR_MIN", "INTPTR_MAX", "UINTPTR_MAX", "INTMAX_MIN", "INTMAX_MAX", "UINTMAX_MAX",
+    "PTRDIFF_MIN", "PTRDIFF_MAX", "SIG_ATOMIC_MIN", "SIG_ATOMIC_MAX", "SIZE_MAX", "WCHAR_MIN", "WCHAR_MAX",
+    "WINT_MIN", "WINT_MAX", "EXIT_FAILURE", "EXIT_SUCCESS", "RAND_MAX", "MB_CUR_MAX", "WNOHANG",
+    "WUNTRACED", "FD_SETSIZE", "NFDBITS", "BIG_ENDIAN", "LITTLE_ENDIAN", "PDP_ENDIAN", "BYTE_ORDER",
+};
+
+/* Names the same headers declare as types, functions and function-like
+ * macros: a generated name may not be one, a parameter is renamed. */
+static const char *const c_library[] = {
+    "size_t", "ptrdiff_t", "max_align_t", "wchar_t", "intptr_t", "uintptr_t", "intmax_t", "uintmax_t",
+    "INTMAX_C", "UINTMAX_C", "div_t", "ldiv_t", "lldiv_t", "abort", "abs", "aligned_alloc", "at_quick_exit",
+    "atexit", "atof", "atoi", "atol", "atoll", "bsearch", "calloc", "div", "exit", "free", "getenv", "labs",
+    "ldiv", "llabs", "lldiv", "malloc", "mblen", "mbstowcs", "mbtowc", "qsort", "quick_exit", "rand",
+    "realloc", "srand", "strtod", "strtof", "strtol", "strtold", "strtoll", "strtoul", "strtoull", "system",
+    "wcstombs", "wctomb", "WEXITSTATUS", "WTERMSIG", "WSTOPSIG", "WIFEXITED", "WIFSIGNALED", "WIFSTOPPED",
+    "random_r", "srandom_r", "initstate_r", "setstate_r", "random_data", "drand48_r", "erand48_r",
+    "lrand48_r", "nrand48_r", "mrand48_r", "jrand48_r", "srand48_r", "seed48_r", "lcong48_r",
     "drand48_data", "rand_r", "ecvt_r", "fcvt_r", "qecvt_r", "qfcvt_r", "on_exit", "u_char", "u_short",
     "u_int", "u_long", "quad_t", "u_quad_t", "fsid_t", "loff_t", "ino_t", "dev_t", "gid_t", "mode_t",
     "nlink_t", "uid_t", "off_t", "pid_t", "id_t", "ssize_t", "daddr_t", "caddr_t", "key_t", "clock_t",
     "clockid_t", "time_t", "timer_t", "ulong", "ushort", "uint", "u_int8_t", "u_int16_t", "u_int32_t",
     "u_int64_t", "register_t", "blksize_t", "blkcnt_t", "fsblkcnt_t", "fsfilcnt_t", "fd_set", "fd_mask",
-    "sigset_t", "suseconds_t", "FD_SETSIZE", "NFDBITS", "FD_SET", "FD_CLR", "FD_ISSET", "FD_ZERO",
-    "BIG_ENDIAN", "LITTLE_ENDIAN", "PDP_ENDIAN", "BYTE_ORDER", "pthread_t", "pthread_attr_t",
+    "sigset_t", "suseconds_t", "FD_SET", "FD_CLR", "FD_ISSET", "FD_ZERO", "pthread_t", "pthread_attr_t",
     "pthread_mutex_t", "pthread_mutexattr_t", "pthread_cond_t", "pthread_condattr_t", "pthread_key_t",
     "pthread_once_t", "pthread_rwlock_t", "pthread_rwlockattr_t", "pthread_spinlock_t",
-    "pthread_barrier_t", "pthread_barrierattr_t", "alloca", "errno", "assert",
+    "pthread_barrier_t", "pthread_barrierattr_t", "alloca", "cJSON", "cJSON_bool",
 };
 
-/* int8_t .. uint_fast64_t, INT8_MIN .. UINT_FAST64_MAX, INT8_C .. UINT64_C */
-static bool std_int_name(const char *s)
+/* int8_t .. uint_fast64_t (types: *is_macro false), INT8_MIN ..
+ * UINT_FAST64_MAX and INT8_C .. UINT64_C (macros). */
+static bool std_int_name(const char *s, bool *is_macro)
 {
     static const char *const lower[] = {"int", "uint", "int_least", "uint_least", "int_fast", "uint_fast"};
     static const char *const upper[] = {"INT", "UINT", "INT_LEAST", "UINT_LEAST", "INT_FAST", "UINT_FAST"};
@@ -100,8 +100,11 @@ static bool std_int_name(const char *s)
     for (size_t i = 0; i < 6; i++) {
         for (size_t j = 0; j < 4; j++) {
             snprintf(buf, sizeof buf, "%s%d_t", lower[i], bits[j]);
-            if (strcmp(s, buf) == 0)
+            if (strcmp(s, buf) == 0) {
+                *is_macro = false;
                 return true;
+            }
+            *is_macro = true;
             static const char *const sfx[] = {"MIN", "MAX"};
             for (size_t k = 0; k < 2; k++) {
                 snprintf(buf, sizeof buf, "%s%d_%s", upper[i], bits[j], sfx[k]);
@@ -123,24 +126,38 @@ static bool has_prefix(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static bool in_list(const char *s, const char *const *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, v[i]) == 0)
+            return true;
+    return false;
+}
+
+/* A keyword or an object-like macro: no C name at all can be this. */
+static bool c_word(const char *s)
+{
+    bool is_macro = false;
+    if (std_int_name(s, &is_macro))
+        return is_macro;
+    return in_list(s, c_words, sizeof c_words / sizeof c_words[0]) || has_prefix(s, "DAL_") ||
+           has_prefix(s, "CJSON_") || has_prefix(s, "cJSON_");
+}
+
 bool nm_reserved(const char *s, const char **why)
 {
     const char *w = NULL;
-    if (s[0] == '_' && (s[1] == '_' || isupper((unsigned char)s[1])))
-        w = "reserved by C (a leading underscore with a capital or a second underscore)";
+    bool is_macro;
+    if (s[0] == '_')
+        w = "reserved by C (names that begin with '_' at file scope)";
     else if (has_prefix(s, "dal_") || has_prefix(s, "DAL_") || strcmp(s, "dal") == 0)
         w = "reserved for the dal runtime (dal.h, dal_builder.h)";
     else if (has_prefix(s, "cJSON") || has_prefix(s, "CJSON"))
         w = "reserved for cJSON (cJSON.h, which dal.h includes)";
-    else if (std_int_name(s))
+    else if (std_int_name(s, &is_macro))
         w = "declared by <stdint.h>";
-    else {
-        for (size_t i = 0; i < sizeof c_words / sizeof c_words[0]; i++)
-            if (strcmp(s, c_words[i]) == 0) {
-                w = "a C keyword or a name the C library declares";
-                break;
-            }
-    }
+    else if (c_word(s) || in_list(s, c_library, sizeof c_library / sizeof c_library[0]))
+        w = "a C keyword or a name the C library declares";
     if (why)
         *why = w;
     return w != NULL;
@@ -148,17 +165,16 @@ bool nm_reserved(const char *s, const char **why)
 
 char *nm_c_name(const char *s)
 {
-    return nm_reserved(s, NULL) ? join(s, "") : fe_strdup(s);
+    return c_word(s) ? join(s, "") : fe_strdup(s);
 }
 
 char *nm_param_name(const char *s)
 {
     /* the generated functions' own parameters and locals */
     static const char *const taken[] = {"db", "out", "found", "changed", "err", "args", "view", "rc", "key", "n"};
-    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
-        if (strcmp(s, taken[i]) == 0)
-            return join(s, "");
-    return nm_c_name(s);
+    if (in_list(s, taken, sizeof taken / sizeof taken[0]) || nm_reserved(s, NULL))
+        return join(s, "");
+    return fe_strdup(s);
 }
 
 /* ------------------------------------------------------------ building */

@@ -8,7 +8,7 @@
  * also goes through dal_time_parse (format / parse must then round-trip) and
  * dal_record_from_json. Any broken property aborts.
  *
- * Built with clang -fsanitize=fuzzer when DAL_FUZZ is on; fuzz_replay.c gives
+ * Built with clang -fsanitize=fuzzer when DAL_FUZZ is on; replay.c gives
  * it a plain main that replays the seed corpus under ctest.
  */
 #include <stdint.h>
