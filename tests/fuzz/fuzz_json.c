@@ -17,17 +17,11 @@
 #include <string.h>
 
 #include "dal.h"
+#include "fuzz_check.h"
 #include "test_model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                             \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_json: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
 
 static void check_record(const cJSON *tree)
 {
