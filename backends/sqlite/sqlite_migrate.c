@@ -50,7 +50,7 @@ static void record_clear(sq_record *r)
 
 static dal_code db_error(sq_conn *c, int rc, dal_error *err, const char *what)
 {
-    return sq_error(c, rc, err, "%s of '%s'", what, c->st->path);
+    return sq_error(c, rc, err, "%s of '%s'", what, DAL_CLIPPED(c->st->path));
 }
 
 /* Runs sql with one optional text parameter; *out = first column of the first row. */
@@ -153,7 +153,7 @@ static dal_code read_record(sq_conn *c, sq_record *r, dal_error *err)
             dal_code code = dal_set_error(err, DAL_ERR_MIGRATION,
                                           "'%s': the recorded schema (version %" PRId64 ") does not match its "
                                           "checksum %s (it hashes to %s): the record was edited or damaged",
-                                          c->st->path, r->version, r->checksum, sum);
+                                          DAL_CLIPPED(c->st->path), r->version, r->checksum, sum);
             record_clear(r);
             return code;
         }
@@ -206,7 +206,7 @@ static dal_code decide(sq_conn *c, const sq_record *r, const char *checksum, act
         return dal_set_error(err, DAL_ERR_MIGRATION,
                              "'%s' holds tables but no schema_migrations record: not a database made by dal "
                              "(schema '%s'); it was left unchanged",
-                             st->path, name);
+                             DAL_CLIPPED(st->path), name);
     case REC_LEGACY:
         if (strcmp(r->name, name) == 0) {
             *act = ACT_ADOPT;
@@ -216,7 +216,7 @@ static dal_code decide(sq_conn *c, const sq_record *r, const char *checksum, act
                              "'%s' was made by schema '%s' with an earlier dal that did not record the schema's "
                              "shape, this program uses schema '%s': open it once with the program that made it "
                              "(rebuilt with this dal) so that it records its schema, then with this one",
-                             st->path, r->name, name);
+                             DAL_CLIPPED(st->path), r->name, name);
     case REC_OURS:
         break;
     }
@@ -241,19 +241,19 @@ static dal_code decide(sq_conn *c, const sq_record *r, const char *checksum, act
                              "program's (%s, checksum %s, recorded earlier at level %" PRId64
                              "): refused, the file is unchanged; use the newer program, or open with "
                              "migrate=down to take the database back to this version",
-                             st->path, r->version, r->name, r->checksum, name, checksum, level);
+                             DAL_CLIPPED(st->path), r->version, r->name, r->checksum, name, checksum, level);
     cJSON *old = NULL;
     dal_code code = dal_json_parse(r->canonical, strlen(r->canonical), &old, err);
     if (code != DAL_OK)
-        return dal_error_prefix(err, "'%s': the recorded schema document", st->path);
+        return dal_error_prefix(err, "'%s': the recorded schema document", DAL_CLIPPED(st->path));
     *down = newer;
     code = dal_plan_build(old, s, newer, plan, err);
     cJSON_Delete(old);
     if (code != DAL_OK)
-        return dal_error_prefix(err, "'%s'", st->path);
+        return dal_error_prefix(err, "'%s'", DAL_CLIPPED(st->path));
     char where[1024];
     snprintf(where, sizeof where, "'%s' (schema %s, record version %" PRId64 ") -> this program's schema %s",
-             st->path, r->name, r->version, name);
+             DAL_CLIPPED(st->path), r->name, r->version, name);
     if (st->opts.migrate == DAL_MIGRATE_OFF || st->opts.migrate == DAL_MIGRATE_CHECK) {
         code = dal_plan_refuse(plan, where,
                                st->opts.migrate == DAL_MIGRATE_OFF ? "migrate=off opens only a database at exactly "
@@ -413,7 +413,7 @@ static bool run(runner *r, sq_buf *b, const char *what, const char *table)
     int rc = sq_exec_text(r->c, sql);
     free(sql);
     if (rc != SQLITE_OK) {
-        r->rc = sq_error(r->c, rc, r->err, "migrating '%s': %s %s", r->c->st->path, what, table);
+        r->rc = sq_error(r->c, rc, r->err, "migrating '%s': %s %s", DAL_CLIPPED(r->c->st->path), what, table);
         return false;
     }
     return true;
@@ -574,10 +574,10 @@ static void check_unique(runner *r, const dal_model *m, const dal_index *x)
         r->rc = dal_set_error(r->err, DAL_ERR_MIGRATION,
                               "migrating '%s': cannot add unique index %s: existing rows of %s violate it, e.g. %s "
                               "is held by %lld rows; the database is unchanged",
-                              r->c->st->path, x->name, m->table, key,
+                              DAL_CLIPPED(r->c->st->path), x->name, m->table, key,
                               (long long)sqlite3_column_int64(s, (int)x->n_parts));
     } else if (rc != SQLITE_DONE) {
-        r->rc = sq_error(r->c, rc, r->err, "migrating '%s': checking unique index %s", r->c->st->path, x->name);
+        r->rc = sq_error(r->c, rc, r->err, "migrating '%s': checking unique index %s", DAL_CLIPPED(r->c->st->path), x->name);
     }
     sqlite3_finalize(s);
 }
@@ -597,10 +597,10 @@ static void check_foreign_keys(runner *r)
         r->rc = dal_set_error(r->err, DAL_ERR_MIGRATION,
                               "migrating '%s': a row of %s (rowid %lld) references a row of %s that does not exist; "
                               "the database is unchanged",
-                              r->c->st->path, tbl ? tbl : "?", (long long)sqlite3_column_int64(s, 1),
+                              DAL_CLIPPED(r->c->st->path), tbl ? tbl : "?", (long long)sqlite3_column_int64(s, 1),
                               parent ? parent : "?");
     } else if (rc != SQLITE_DONE) {
-        r->rc = sq_error(r->c, rc, r->err, "migrating '%s': foreign_key_check", r->c->st->path);
+        r->rc = sq_error(r->c, rc, r->err, "migrating '%s': foreign_key_check", DAL_CLIPPED(r->c->st->path));
     }
     sqlite3_finalize(s);
 }
@@ -694,7 +694,7 @@ static dal_code write_record(sq_conn *c, const sq_record *old, const char *canon
         rc = sq_run(c, st);
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_OK ? DAL_OK : sq_error(c, rc, err, "recording schema '%s' in '%s'", name, c->st->path);
+    return rc == SQLITE_OK ? DAL_OK : sq_error(c, rc, err, "recording schema '%s' in '%s'", name, DAL_CLIPPED(c->st->path));
 }
 
 /* The write half of open: inside one IMMEDIATE transaction on c. */
@@ -703,11 +703,11 @@ static dal_code create_or_migrate(sq_conn *c, const char *canonical, const char 
     const sq_state *st = c->st;
     bool fk_off = !st->memory;
     if (fk_off && sq_exec_text(c, "PRAGMA foreign_keys=OFF") != SQLITE_OK)
-        return sq_error(c, SQLITE_ERROR, err, "'%s': turning foreign keys off for the migration", st->path);
+        return sq_error(c, SQLITE_ERROR, err, "'%s': turning foreign keys off for the migration", DAL_CLIPPED(st->path));
     sqlite3_create_function(c->db, "dal_uuid7", 0, SQLITE_UTF8, NULL, uuid7_fn, NULL, NULL);
     sqlite3_create_function(c->db, "dal_uuid4", 0, SQLITE_UTF8, NULL, uuid4_fn, NULL, NULL);
     int src = sq_exec_text(c, "BEGIN IMMEDIATE");
-    dal_code rc = src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "'%s': beginning the schema transaction", st->path);
+    dal_code rc = src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "'%s': beginning the schema transaction", DAL_CLIPPED(st->path));
     sq_record r = {0};
     dal_plan plan = {0};
     bool down = false;
@@ -732,7 +732,7 @@ static dal_code create_or_migrate(sq_conn *c, const char *canonical, const char 
             src = sq_exec_text(c, ddl);
             free(ddl);
             if (src != SQLITE_OK)
-                rc = sq_error(c, src, err, "'%s': creating the tables of schema '%s'", st->path, st->schema->ns);
+                rc = sq_error(c, src, err, "'%s': creating the tables of schema '%s'", DAL_CLIPPED(st->path), st->schema->ns);
             level = 1;
             dir = "create";
             if (act == ACT_REPAIR)
@@ -744,7 +744,7 @@ static dal_code create_or_migrate(sq_conn *c, const char *canonical, const char 
             src = ddl ? sq_exec_text(c, ddl) : SQLITE_NOMEM;
             free(ddl);
             if (src != SQLITE_OK)
-                rc = sq_error(c, src, err, "'%s': completing the tables of schema '%s'", st->path, st->schema->ns);
+                rc = sq_error(c, src, err, "'%s': completing the tables of schema '%s'", DAL_CLIPPED(st->path), st->schema->ns);
             level = 1;
             dir = "adopt";
             break;
@@ -773,7 +773,7 @@ static dal_code create_or_migrate(sq_conn *c, const char *canonical, const char 
     if (rc == DAL_OK) {
         src = sq_exec_text(c, "COMMIT");
         if (src != SQLITE_OK)
-            rc = sq_error(c, src, err, "'%s': committing the schema", st->path);
+            rc = sq_error(c, src, err, "'%s': committing the schema", DAL_CLIPPED(st->path));
     }
     if (rc != DAL_OK && !sqlite3_get_autocommit(c->db))
         sq_exec_text(c, "ROLLBACK");
@@ -791,7 +791,7 @@ static dal_code probe(sq_state *st, const char *checksum, action *act, dal_error
     int rc = sqlite3_open_v2(st->path, &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         dal_code code = dal_set_error(err, rc == SQLITE_NOMEM ? DAL_ERR_NOMEM : DAL_ERR_DATABASE,
-                                      "cannot open '%s': %s", st->path,
+                                      "cannot open '%s': %s", DAL_CLIPPED(st->path),
                                       c.db ? sqlite3_errmsg(c.db) : sqlite3_errstr(rc));
         sqlite3_close_v2(c.db);
         return code;
