@@ -95,7 +95,7 @@ static void item_make(t_item *it, const char *name, int64_t qty)
     assert_true(dal_strset(&it->name, name));
     it->qty = qty;
     it->price = 1.5;
-    it->color = COLOR_RED;
+    it->color = T_COLOR_RED;
     it->data = cJSON_CreateObject();
 }
 
@@ -162,8 +162,8 @@ static void test_roundtrip_every_type(void **state)
     a.price = -0.125;
     a.flag = true;
     a.ts = -123456789012345; /* before 1970 */
-    a.color = COLOR_BLUE;
-    a.level = LEVEL_HIGH;
+    a.color = T_COLOR_BLUE;
+    a.level = T_LEVEL_HIGH;
     cJSON_Delete(a.data);
     const char *json = "{\"n\":9007199254740993,\"s\":\"\\\" OR 1=1 --\",\"a\":[1,null,true]}";
     assert_int_equal(dal_json_parse(json, strlen(json), &a.data, &err), DAL_OK);
@@ -176,8 +176,8 @@ static void test_roundtrip_every_type(void **state)
     a.small = -2147483647 - 1;
     a.count = 4294967295u;
     a.levels.v = malloc(2 * sizeof(int));
-    a.levels.v[0] = LEVEL_HIGH;
-    a.levels.v[1] = LEVEL_LOW;
+    a.levels.v[0] = T_LEVEL_HIGH;
+    a.levels.v[1] = T_LEVEL_LOW;
     a.levels.n = 2;
     insert_ok(db, &a);
     assert_int_equal(a.seq, 1);
@@ -194,7 +194,7 @@ static void test_roundtrip_every_type(void **state)
     assert_int_equal(b.count, 4294967295u);
     assert_int_equal(b.small, INT32_MIN);
     assert_int_equal(b.levels.n, 2);
-    assert_int_equal(b.levels.v[0], LEVEL_HIGH);
+    assert_int_equal(b.levels.v[0], T_LEVEL_HIGH);
     int64_t big = 0;
     assert_true(dal_json_int64(cJSON_GetObjectItem(b.data, "n"), &big));
     assert_int_equal(big, 9007199254740993);
@@ -417,14 +417,14 @@ static void test_queries(void **state)
     t_item it[N];
     const char *names[N] = {"alpha", "Beta", "gamma", "delta", "al%pha", "zeta"};
     const int64_t qty[N] = {5, 7, 5, 1, 9, 7};
-    const int colors[N] = {COLOR_RED, COLOR_RED, COLOR_RED, COLOR_GREEN, COLOR_BLUE, COLOR_GREEN};
+    const int colors[N] = {T_COLOR_RED, T_COLOR_RED, T_COLOR_RED, T_COLOR_GREEN, T_COLOR_BLUE, T_COLOR_GREEN};
     const double price[N] = {1.0, 2.0, 3.0, 4.0, 0.5, 0.25};
     for (int i = 0; i < N; i++) {
         item_make(&it[i], names[i], qty[i]);
         it[i].color = colors[i];
         it[i].price = price[i];
         it[i].ts = 1000 + i;
-        it[i].level = i % 2 ? LEVEL_HIGH : LEVEL_LOW;
+        it[i].level = i % 2 ? T_LEVEL_HIGH : T_LEVEL_LOW;
         if (i >= 3) {
             it[i].has_due = true;
             it[i].due = 100 - i;
@@ -436,8 +436,8 @@ static void test_queries(void **state)
 
     /* order by qty desc, ties by id (uuid7 ids increase in insert order) */
     dal_list out = {0, NULL};
-    dal_value color = {.type = DAL_ENUM, .as.i = COLOR_RED};
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_BY_COLOR], &color, &out, &err), DAL_OK);
+    dal_value color = {.type = DAL_ENUM, .as.i = T_COLOR_RED};
+    assert_int_equal(dal_query_many(db, &t_item_by_color_query, &color, &out, &err), DAL_OK);
     assert_int_equal(out.n, 3);
     t_item *r = out.v;
     assert_string_equal(r[0].name, "Beta");
@@ -446,7 +446,7 @@ static void test_queries(void **state)
 
     /* LIKE is ASCII case-insensitive; limit and offset */
     dal_value args[3] = {text_value("%a%"), int_value(2), int_value(1)};
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_PAGE], args, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_page_query, args, &out, &err), DAL_OK);
     assert_int_equal(out.n, 2);
     r = out.v;
     assert_string_equal(r[0].name, "al%pha"); /* BINARY collation: "Beta" < "al%pha" < "alpha" */
@@ -454,11 +454,11 @@ static void test_queries(void **state)
     args[0] = text_value("b%");
     args[1] = int_value(10);
     args[2] = int_value(0);
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_PAGE], args, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_page_query, args, &out, &err), DAL_OK);
     assert_int_equal(out.n, 1);
     /* a LIKE pattern is data: "x'; --" matches nothing, breaks nothing */
     args[0] = text_value("x'); DROP TABLE items; --");
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_PAGE], args, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_page_query, args, &out, &err), DAL_OK);
     assert_int_equal(out.n, 0);
 
     /* IN with a list: one JSON parameter */
@@ -469,22 +469,22 @@ static void test_queries(void **state)
     dal_value list = {.type = DAL_UUID, .is_list = true};
     list.as.list.n = 3;
     list.as.list.v = ids;
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_WITH_IDS], &list, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_with_ids_query, &list, &out, &err), DAL_OK);
     assert_int_equal(out.n, 3);
     r = out.v;
     assert_string_equal(r[0].name, "delta");
     assert_string_equal(r[1].name, "alpha");
     assert_string_equal(r[2].name, "zeta");
     list.as.list.n = 0;
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_WITH_IDS], &list, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_with_ids_query, &list, &out, &err), DAL_OK);
     assert_int_equal(out.n, 0);
 
     /* integer-valued enum list */
-    int lv[1] = {LEVEL_HIGH};
+    int lv[1] = {T_LEVEL_HIGH};
     dal_value levels = {.type = DAL_ENUM, .is_list = true};
     levels.as.list.n = 1;
     levels.as.list.v = lv;
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_LEVELS_IN], &levels, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_levels_in_query, &levels, &out, &err), DAL_OK);
     assert_int_equal(out.n, 2); /* i = 3 (due 97), 5 (due 95) */
     r = out.v;
     assert_string_equal(r[0].name, "delta");
@@ -492,17 +492,17 @@ static void test_queries(void **state)
 
     /* an optional parameter: NULL matches the absent ones */
     dal_value note = text_value(NULL);
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_BY_NOTE], &note, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_by_note_query, &note, &out, &err), DAL_OK);
     assert_int_equal(out.n, 5);
     note = text_value("n");
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_BY_NOTE], &note, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_by_note_query, &note, &out, &err), DAL_OK);
     assert_int_equal(out.n, 1);
 
     /* -> one: at most one row */
     t_item one = {0};
     bool found = false;
     dal_value nm = text_value("gamma");
-    assert_int_equal(dal_query_one(db, &t_queries[TQ_FIRST_NAMED], &nm, &one, &found, &err), DAL_OK);
+    assert_int_equal(dal_query_one(db, &t_item_first_named_query, &nm, &one, &found, &err), DAL_OK);
     assert_true(found);
     assert_string_equal(one.name, "gamma");
 
@@ -510,7 +510,7 @@ static void test_queries(void **state)
     dal_value up[2] = {uuid_value(it[3].id), int_value(40)};
     int64_t changed = 0;
     int64_t before = dal_now_us();
-    assert_int_equal(dal_exec(db, &t_queries[TQ_RESTOCK], up, &changed, &err), DAL_OK);
+    assert_int_equal(dal_exec(db, &t_item_restock_query, up, &changed, &err), DAL_OK);
     assert_int_equal(changed, 1);
     dal_value key = uuid_value(it[3].id);
     assert_int_equal(dal_get(db, &t_item_model, &key, &one, &found, &err), DAL_OK);
@@ -518,38 +518,38 @@ static void test_queries(void **state)
     assert_true(one.flag);
     assert_true(one.ts >= before && one.ts <= dal_now_us());
     up[0] = uuid_value("00000000-0000-0000-0000-000000000000");
-    assert_int_equal(dal_exec(db, &t_queries[TQ_RESTOCK], up, &changed, &err), DAL_ERR_NOT_FOUND);
+    assert_int_equal(dal_exec(db, &t_item_restock_query, up, &changed, &err), DAL_ERR_NOT_FOUND);
     assert_int_equal(changed, 0);
 
     /* aggregate: group by color, order by count desc, ties by group asc */
     dal_value minq = int_value(0);
     dal_list stats = {0, NULL};
-    assert_int_equal(dal_aggregate(db, &t_queries[TQ_STATS], &minq, &stats, &err), DAL_OK);
+    assert_int_equal(dal_aggregate(db, &t_item_stats_query, &minq, &stats, &err), DAL_OK);
     assert_int_equal(stats.n, 3);
-    t_item_stats *s = stats.v;
-    assert_int_equal(s[0].color, COLOR_RED);
+    t_item_stats_row *s = stats.v;
+    assert_int_equal(s[0].color, T_COLOR_RED);
     assert_int_equal(s[0].n, 3);
     assert_int_equal(s[0].total, 17);
     assert_true(s[0].avg_price == 2.0);
     assert_int_equal(s[0].first, 1000);
     assert_string_equal(s[0].top, "gamma");
-    assert_int_equal(s[1].color, COLOR_GREEN);
+    assert_int_equal(s[1].color, T_COLOR_GREEN);
     assert_int_equal(s[1].n, 2);
     assert_int_equal(s[1].total, 47);
-    assert_int_equal(s[2].color, COLOR_BLUE);
+    assert_int_equal(s[2].color, T_COLOR_BLUE);
     assert_int_equal(s[2].n, 1);
-    dal_record_list_free(&t_stats_model, &stats);
+    dal_record_list_free(&t_item_stats_row_model, &stats);
 
     /* delete with and / not and a literal enum */
     dal_value maxp = {.type = DAL_REAL, .as.d = 1.0};
-    assert_int_equal(dal_exec(db, &t_queries[TQ_CHEAP], &maxp, &changed, &err), DAL_OK);
+    assert_int_equal(dal_exec(db, &t_item_cheap_query, &maxp, &changed, &err), DAL_OK);
     assert_int_equal(changed, 1); /* zeta (0.25, green); al%pha is blue */
 
     /* a query built at run time (id -1) runs and is cached by its SQL */
-    dal_query adhoc = t_queries[TQ_BY_COLOR];
+    dal_query adhoc = t_item_by_color_query;
     adhoc.name = "";
     adhoc.id = -1;
-    color.as.i = COLOR_GREEN;
+    color.as.i = T_COLOR_GREEN;
     for (int i = 0; i < 3; i++) {
         assert_int_equal(dal_query_many(db, &adhoc, &color, &out, &err), DAL_OK);
         assert_int_equal(out.n, 1);
@@ -638,7 +638,9 @@ static void test_schema_record_and_mismatch(void **state)
     assert_non_null(c);
     assert_int_equal(raw_int(raw, "SELECT count(*) FROM schema_migrations"), 1);
     assert_int_equal(raw_int(raw, "SELECT version FROM schema_migrations"), 1);
-    assert_int_equal(raw_int(raw, "SELECT name = 't@v1' FROM schema_migrations"), 1);
+    char named[128];
+    snprintf(named, sizeof named, "SELECT name = 't@%s' FROM schema_migrations", t_schema.version);
+    assert_int_equal(raw_int(raw, named), 1);
     assert_int_equal(raw_int(raw, "SELECT abs(applied_at - (strftime('%s','now') * 1000000)) < 60000000 FROM "
                                   "schema_migrations"),
                      1);
@@ -655,7 +657,9 @@ static void test_schema_record_and_mismatch(void **state)
     snprintf(url, sizeof url, "sqlite:%s", path);
     assert_null(dal_open(&t_schema_v2, url, NULL, &err));
     assert_int_equal(err.code, DAL_ERR_MIGRATION);
-    assert_contains(err.message, "t@v1");
+    char v1[64];
+    snprintf(v1, sizeof v1, "t@%s", t_schema.version);
+    assert_contains(err.message, v1);
     assert_contains(err.message, "t@v2");
 
     /* nor does a tampered record */
@@ -663,7 +667,7 @@ static void test_schema_record_and_mismatch(void **state)
     assert_null(open_path(path, NULL, &err));
     assert_int_equal(err.code, DAL_ERR_MIGRATION);
     assert_contains(err.message, "t@tampered");
-    assert_contains(err.message, "t@v1");
+    assert_contains(err.message, v1);
 
     /* a database with tables of its own but no record */
     char other[300];
@@ -897,7 +901,7 @@ static void expect_bad_row(const char *path, dal_db *db, const char *id, const c
     dal_value list = {.type = DAL_UUID, .is_list = true};
     list.as.list.n = 1;
     list.as.list.v = ids;
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_WITH_IDS], &list, &all, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_query_many(db, &t_item_with_ids_query, &list, &all, &err), DAL_ERR_SERIALIZATION);
     assert_contains(err.message, column);
 }
 
@@ -1323,6 +1327,7 @@ static void test_wal_bounded_and_checkpoint_report(void **state)
 
 int main(void)
 {
+    test_model_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_every_type),
         cmocka_unit_test(test_sequence_never_reused),
