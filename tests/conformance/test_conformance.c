@@ -1247,23 +1247,28 @@ static void test_injection_strings_are_data(void **state)
         assert_string_equal(sl.v[0].metric_type, s);
         assert_string_equal(sl.v[0].unit, s);
 
-        /* injection strings where ids go: nothing matches, nothing breaks */
+        /* injection strings where ids go are not uuids: refused before any
+         * backend sees them, and nothing breaks */
+        dal_error ie = {0}, *err = &ie;
         swarm_task_list tl = {0, NULL};
-        OK(swarm_task_by_agent(db, s, &tl, err));
+        assert_int_equal(swarm_task_by_agent(db, s, &tl, err), DAL_ERR_INVALID);
+        assert_non_null(strstr(ie.message, "agent_id"));
         assert_int_equal(tl.n, 0);
         swarm_message_list msl = {0, NULL};
-        OK(swarm_message_between(db, s, a.id, 5, &msl, err));
+        assert_int_equal(swarm_message_between(db, s, a.id, 5, &msl, err), DAL_ERR_INVALID);
         assert_int_equal(msl.n, 0);
-        OK(swarm_message_unread(db, s, &msl, err));
+        assert_int_equal(swarm_message_unread(db, s, &msl, err), DAL_ERR_INVALID);
         assert_int_equal(msl.n, 0);
-        OK(swarm_event_by_agent(db, s, 5, &el, err));
-        assert_int_equal(el.n, 0);
-        bool claimed = true;
-        OK(swarm_task_claim(db, s, a.id, &claimed, err));
+        assert_int_equal(swarm_event_by_agent(db, s, 5, &el, err), DAL_ERR_INVALID);
+        assert_int_equal(el.n, 1); /* unchanged: the by_type result from above */
+        bool claimed = false;
+        assert_int_equal(swarm_task_claim(db, s, a.id, &claimed, err), DAL_ERR_INVALID);
         assert_false(claimed);
-        OK(swarm_agent_get(db, s, &ao, &found, err));
-        assert_false(found);
-        OK(swarm_agent_delete(db, s, err));
+        found = true;
+        assert_int_equal(swarm_agent_get(db, s, &ao, &found, err), DAL_ERR_INVALID);
+        assert_true(found); /* untouched */
+        found = false;
+        assert_int_equal(swarm_agent_delete(db, s, err), DAL_ERR_INVALID);
 
         swarm_agent_clear(&a);
         swarm_agent_clear(&ao);

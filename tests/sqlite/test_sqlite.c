@@ -594,7 +594,10 @@ static void test_pragmas_on_every_connection(void **state)
         assert_int_equal(raw_int(raw[i], "PRAGMA busy_timeout"), 4321);
         assert_int_equal(raw_int(raw[i], "PRAGMA foreign_keys"), 1);
         assert_int_equal(raw_int(raw[i], "PRAGMA temp_store"), 2);    /* MEMORY */
-        assert_int_equal(raw_int(raw[i], "PRAGMA wal_autocheckpoint"), 1000);
+        assert_int_equal(raw_int(raw[i], "PRAGMA journal_size_limit"), 4194304);
+        /* SQLite's automatic checkpoint is replaced by the backend's own
+         * commit hook (test_wal_bounded_and_checkpoint_report) */
+        assert_int_equal(raw_int(raw[i], "PRAGMA wal_autocheckpoint"), 0);
         assert_true(sqlite3_threadsafe() != 0);
     }
     for (int i = 0; i < 4; i++)
@@ -944,6 +947,45 @@ static void test_corrupt_values(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Long paths: the message keeps its cause                                   */
+/* ------------------------------------------------------------------------ */
+
+static void test_long_path_keeps_cause(void **state)
+{
+    (void)state;
+    size_t n = 10000;
+    char *url = malloc(n + 64);
+    assert_non_null(url);
+    int k = snprintf(url, n + 64, "sqlite:/tmp/");
+    memset(url + k, 'p', n);
+    strcpy(url + k + n, ".db");
+    dal_error err = {0};
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_DATABASE);
+    assert_contains(err.message, "cannot open 'sqlite:/tmp/ppp");
+    assert_contains(err.message, strerror(ENAMETOOLONG));
+    assert_true(strlen(err.message) < DAL_ERROR_MESSAGE_SIZE);
+
+    /* a bad option after a long path: the option and the reason stay */
+    strcpy(url + k + n, ".db?busy_timeout_ms=soon");
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_INVALID);
+    assert_contains(err.message, "wants a whole number");
+    assert_contains(err.message, "'soon'");
+
+    /* a long directory path of short parts that does not exist */
+    k = snprintf(url, n + 64, "sqlite:/tmp/no-such-dir-dal");
+    for (size_t i = (size_t)k; i + 2 < n; i += 2)
+        memcpy(url + i, "/d", 2), url[i + 2] = '\0';
+    strcat(url, "/x.db");
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_DATABASE);
+    assert_true(strstr(err.message, strerror(ENAMETOOLONG)) != NULL ||
+                strstr(err.message, strerror(ENOENT)) != NULL);
+    free(url);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Busy retry                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -1025,7 +1067,7 @@ static void test_busy_retry(void **state)
     assert_int_equal(n, 1);
     dal_close(db);
 
-    /* held longer than busy_timeout: a database error that says so */
+    /* held longer than busy_timeout: DAL_ERR_BUSY (safe to retry), saying so */
     db = open_path(path, "busy_timeout_ms=100", &err);
     assert_non_null(db);
     lock_job k = {.path = path, .hold_ms = 1500};
@@ -1033,14 +1075,17 @@ static void test_busy_retry(void **state)
     t_item c;
     item_make(&c, "c", 3);
     t0 = now_ms();
-    assert_int_equal(dal_insert(db, &t_item_model, &c, &err), DAL_ERR_DATABASE);
+    assert_int_equal(dal_insert(db, &t_item_model, &c, &err), DAL_ERR_BUSY);
     waited = now_ms() - t0;
     assert_contains(err.message, "busy");
     assert_in_range(waited, 80, 1200);
     /* a transaction's BEGIN waits the same way */
     assert_null(dal_begin(db, &err));
-    assert_int_equal(err.code, DAL_ERR_DATABASE);
+    assert_int_equal(err.code, DAL_ERR_BUSY);
+    assert_contains(err.message, "busy_timeout_ms=100");
     end_lock(&k, th);
+    /* the lock gone, the same call succeeds: nothing was half done */
+    assert_int_equal(dal_insert(db, &t_item_model, &c, &err), DAL_OK);
     dal_record_clear(&t_item_model, &a);
     dal_record_clear(&t_item_model, &b);
     dal_record_clear(&t_item_model, &c);
@@ -1199,6 +1244,87 @@ static void test_maintenance(void **state)
     dal_close(db);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The write-ahead log stays bounded; checkpoint reports what it did         */
+/* ------------------------------------------------------------------------ */
+
+static int64_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+/* n commits of one item each with a long name (about five pages a row). */
+static void insert_pages(dal_db *db, int n)
+{
+    static char big[16000];
+    memset(big, 'w', sizeof big - 1);
+    for (int i = 0; i < n; i++) {
+        t_item it;
+        item_make(&it, big, i);
+        insert_ok(db, &it);
+        dal_record_clear(&t_item_model, &it);
+    }
+}
+
+static void test_wal_bounded_and_checkpoint_report(void **state)
+{
+    (void)state;
+    char path[300], wal[320];
+    dal_db *db = open_fresh(path, sizeof path, "busy_timeout_ms=20");
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    dal_error err = {0};
+
+    /* a reader that holds its snapshot keeps every checkpoint from reaching
+     * the end of the log: the log grows, and checkpoint says it is busy */
+    sqlite3 *reader = NULL;
+    assert_int_equal(sqlite3_open(path, &reader), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM items;", NULL, NULL, NULL), SQLITE_OK);
+    insert_pages(db, 500);
+    int64_t grown = file_size(wal);
+    assert_true(grown > 2200 * 4096); /* past the point where commits try to reset it */
+    dal_checkpoint_info info = {-1, -1, false, 1};
+    assert_int_equal(dal_checkpoint_report(db, &info, &err), DAL_OK);
+    assert_true(info.busy);
+    assert_true(info.log_frames >= 2200);
+    assert_true(info.checkpointed_frames < info.log_frames);
+    assert_int_equal((int64_t)info.log_bytes, file_size(wal));
+    assert_int_equal(dal_checkpoint(db, &err), DAL_ERR_BUSY);
+    assert_contains(err.message, "busy");
+
+    /* the reader gone, the next commits reset the log by themselves: its
+     * file shrinks without anyone calling checkpoint */
+    assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(reader);
+    insert_pages(db, 30);
+    assert_true(file_size(wal) <= 4194304 + 300 * 4200); /* journal_size_limit, then 30 rows */
+
+    /* a checkpoint with nothing in the way: everything copied, log truncated */
+    insert_pages(db, 10);
+    assert_int_equal(dal_checkpoint_report(db, &info, &err), DAL_OK);
+    assert_false(info.busy);
+    assert_true(info.log_frames > 0);
+    assert_int_equal(info.checkpointed_frames, info.log_frames);
+    assert_int_equal(info.log_bytes, 0);
+    assert_int_equal(file_size(wal), 0);
+    assert_int_equal(dal_checkpoint_report(db, NULL, &err), DAL_OK);
+    /* refused inside a transaction, like the other maintenance calls */
+    dal_tx *tx = dal_begin(db, &err);
+    assert_int_equal(dal_checkpoint_report(dal_tx_db(tx), &info, &err), DAL_ERR_TRANSACTION);
+    dal_tx_free(tx);
+    dal_close(db);
+
+    /* a backend without a log reports zeros */
+    db = dal_open(&t_schema, "memory:", NULL, &err);
+    assert_non_null(db);
+    info = (dal_checkpoint_info){7, 7, true, 7};
+    assert_int_equal(dal_checkpoint_report(db, &info, &err), DAL_OK);
+    assert_int_equal(info.log_frames, 0);
+    assert_int_equal(info.checkpointed_frames, 0);
+    assert_false(info.busy);
+    dal_close(db);
+}
+
 int main(void)
 {
     test_model_init();
@@ -1219,9 +1345,11 @@ int main(void)
         cmocka_unit_test(test_pool_status_figures),
         cmocka_unit_test(test_corrupt_values),
         cmocka_unit_test(test_busy_retry),
+        cmocka_unit_test(test_long_path_keeps_cause),
         cmocka_unit_test(test_transaction_owner_thread),
         cmocka_unit_test(test_memory_database),
         cmocka_unit_test(test_maintenance),
+        cmocka_unit_test(test_wal_bounded_and_checkpoint_report),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
