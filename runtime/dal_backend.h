@@ -93,6 +93,13 @@ typedef struct dal_backend {
 
     /* Select q counted: *n = rows select would return (limit and offset apply). */
     dal_code (*count_query)(dal_db *h, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err);
+
+    /* SQL backends: the SQL text this backend runs for q (a select, update,
+     * delete or aggregate; args may be NULL when q has no parameters) and its
+     * bound values as a JSON array, both malloc'd. NULL for backends without
+     * SQL. Needs no open database. */
+    dal_code (*query_sql)(const dal_query *q, const dal_value *args, char **sql, char **params_json,
+                          dal_error *err);
 } dal_backend;
 
 /* The backends compiled into this library (a NULL-terminated array made by the
