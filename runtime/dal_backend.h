@@ -100,6 +100,10 @@ typedef struct dal_backend {
      * SQL. Needs no open database. */
     dal_code (*query_sql)(const dal_query *q, const dal_value *args, char **sql, char **params_json,
                           dal_error *err);
+
+    /* true: URL options the facade does not know are the backend's (e.g.
+     * libpq's own): they stay in db->path after a '?', "k=v&k2=v2". */
+    bool own_url_options;
 } dal_backend;
 
 /* The backends compiled into this library (a NULL-terminated array made by the

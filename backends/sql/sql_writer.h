@@ -127,6 +127,33 @@ char *sq_schema_ddl(const sq_dialect *d, const dal_schema *s);
 dal_code sq_query_sql_text(const sq_dialect *d, const dal_query *q, const dal_value *args, char **sql,
                            char **params_json, dal_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Values the SQL backends encode alike (sql_values.c)                       */
+/* ------------------------------------------------------------------------ */
+
+/* The stored form of enum value v: *name is its member name for text-valued
+ * enums, NULL for integer-valued ones (stored as the integer). */
+dal_code sq_enum_member(const dal_enum *e, int64_t v, const char **name, dal_error *err);
+dal_code sq_enum_from_text(const dal_enum *e, const char *text, size_t len, int *out, dal_error *err);
+dal_code sq_enum_from_int(const dal_enum *e, int64_t v, int *out, dal_error *err);
+/* A typed list as JSON array text (malloc'd) in *out. in_list: for an IN
+ * parameter of SQLite (json_each): u64 as its signed bits, bools as 0 / 1. */
+dal_code sq_encode_list(dal_type t, const dal_enum *e, const dal_list *l, bool in_list, char **out,
+                        dal_error *err);
+/* A JSON array text into the list of field f (strict: DAL_ERR_SERIALIZATION). */
+dal_code sq_decode_list(const dal_field *f, const char *text, size_t len, dal_list *out, dal_error *err);
+/* A JSON text into the json / map field f (JSON null: NULL for json). */
+dal_code sq_decode_json(const dal_field *f, const char *text, size_t len, cJSON **out, dal_error *err);
+
+/* "id = '…'" from the key fields of obj, for messages. */
+void sq_describe_key(const dal_model *m, const void *obj, char *buf, size_t size);
+void sq_describe_key_values(const dal_model *m, const dal_value *key, char *buf, size_t size);
+/* "col = 'value'" for one scalar field of obj, or for a value. */
+void sq_describe_field(const dal_field *f, const void *obj, char *buf, size_t size);
+void sq_describe_value(const dal_field *f, const dal_value *v, char *buf, size_t size);
+/* Writes the integer v into a numeric field (sequence values). */
+void sq_store_int(const dal_field *f, void *obj, int64_t v);
+
 /* The name of the native sequence of @sequence field f of m, quoted, into b. */
 void sq_sequence_name(sq_buf *b, const dal_model *m, const dal_field *f);
 

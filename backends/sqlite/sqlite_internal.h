@@ -40,15 +40,6 @@ dal_code sq_read_field(sqlite3_stmt *s, int col, const dal_field *f, void *obj, 
 /* Reads the whole row (column i = field i) into obj, which must be zeroed.
  * On failure, clears obj and names table, key and column in err. */
 dal_code sq_read_row(sqlite3_stmt *s, const dal_model *m, const char *table, void *obj, dal_error *err);
-/* "id = '…'" from the key fields of obj, for messages. */
-void sq_describe_key(const dal_model *m, const void *obj, char *buf, size_t size);
-void sq_describe_key_values(const dal_model *m, const dal_value *key, char *buf, size_t size);
-/* "col = 'value'" for one scalar field of obj, or for a value. */
-void sq_describe_field(const dal_field *f, const void *obj, char *buf, size_t size);
-void sq_describe_value(const dal_field *f, const dal_value *v, char *buf, size_t size);
-/* Writes the integer v into a numeric field (sequence values). */
-void sq_store_int(const dal_field *f, void *obj, int64_t v);
-
 /* The SQLite dialect of the shared SQL writer (sqlite_backend.c). */
 extern const sq_dialect sq_sqlite_dialect;
 
