@@ -291,6 +291,12 @@ static char *sql_insert(const sq_dialect *d, const dal_model *m, bool upsert, co
                 sq_buf_ident(&b, col);
             }
         }
+        /* the stored @sequence values of a row that existed (PostgreSQL
+         * takes new ones first; SQLite upserts such models otherwise) */
+        for (size_t q = 0; q < ms->n_seq; q++) {
+            sq_buf_add(&b, q ? ", " : " RETURNING ");
+            sq_buf_ident(&b, m->fields[ms->seq_fields[q]].column);
+        }
     }
     return sq_buf_take(&b);
 }
