@@ -313,6 +313,13 @@ static void describe_conn(PGconn *pg, char *out, size_t size)
              port && *port ? port : "(default)", db && *db ? db : "(default)", user && *user ? user : "(default)");
 }
 
+/* NOTICEs ("relation already exists, skipping") are not for the user. */
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static void *pg_conn_open(void *ctx, dal_error *err)
 {
     const pg_state *st = ctx;
@@ -340,6 +347,8 @@ static void *pg_conn_open(void *ctx, dal_error *err)
         dal_set_error(err, DAL_ERR_NOMEM, "out of memory connecting to PostgreSQL");
         return NULL;
     }
+    if (PQstatus(c->pg) == CONNECTION_OK)
+        PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         char where[300], msg[300];
         describe_conn(c->pg, where, sizeof where);
@@ -1389,7 +1398,23 @@ static dal_code parse_url(pg_state *st, const char *path, dal_error *err)
     char where[300];
     snprintf(where, sizeof where, "host %s port %s database %s", host ? host : "(default)",
              port ? port : "(default)", dbname ? dbname : "(default)");
+    /* ports (one per host, comma-separated): numbers, which libpq checks
+     * only when connecting */
+    bool port_ok = true;
+    for (const char *p = port; p != NULL && *p && port_ok;) {
+        size_t n = strcspn(p, ",");
+        long v = 0;
+        for (size_t i = 0; i < n && port_ok; i++) {
+            port_ok = p[i] >= '0' && p[i] <= '9' && i < 5;
+            v = v * 10 + (p[i] - '0');
+        }
+        port_ok = port_ok && (n == 0 || (v >= 1 && v <= 65535));
+        p += n + (p[n] == ',');
+    }
     PQconninfoFree(opts);
+    if (!port_ok)
+        return dal_set_error(err, DAL_ERR_INVALID, "bad PostgreSQL URL: the port must be a number from 1 to 65535 (%s)",
+                             where);
     st->where = malloc(strlen(where) + 1);
     if (st->where == NULL)
         return dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
