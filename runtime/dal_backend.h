@@ -94,6 +94,10 @@ typedef struct dal_backend {
     /* Select q counted: *n = rows select would return (limit and offset apply). */
     dal_code (*count_query)(dal_db *h, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err);
 
+    /* Checkpoint reporting what it did (info is not NULL; busy readers are
+     * info->busy, not an error). NULL: nothing to checkpoint, zeros. */
+    dal_code (*checkpoint_report)(dal_db *db, dal_checkpoint_info *info, dal_error *err);
+
     /* SQL backends: the SQL text this backend runs for q (a select, update,
      * delete or aggregate; args may be NULL when q has no parameters) and its
      * bound values as a JSON array, both malloc'd. NULL for backends without
@@ -110,6 +114,14 @@ typedef struct dal_backend {
  * build), and lookup by scheme. */
 extern const dal_backend *const dal_builtin_backends[];
 const dal_backend *dal_find_backend(const char *scheme, size_t len);
+
+/* For messages: s (a path, a URL) clipped to at most DAL_CLIP_SIZE - 1
+ * characters, its start and end kept with "..." between, so that the cause
+ * written after it always fits the message. Returns s or buf.
+ * DAL_CLIPPED(s) clips into a buffer that lives to the end of the block. */
+#define DAL_CLIP_SIZE 160
+const char *dal_clip(const char *s, char buf[DAL_CLIP_SIZE]);
+#define DAL_CLIPPED(s) dal_clip((s), (char[DAL_CLIP_SIZE]){0})
 
 /* Deep copy of src into dst, which owns nothing (its bytes are overwritten):
  * rows handed to callers. On failure dst is zeroed. */

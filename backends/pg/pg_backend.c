@@ -18,7 +18,7 @@
  * Serialization failures (40001) and deadlocks (40P01) of the library's own
  * statements outside a caller's transaction are retried with exponential
  * back-off and jitter for up to busy_timeout_ms; inside a caller's
- * transaction they are returned (DAL_ERR_DATABASE, naming the cause): only
+ * transaction they are returned (DAL_ERR_BUSY, naming the cause): only
  * the caller can run its transaction again.
  *
  * Isolation is PostgreSQL's default, READ COMMITTED: an UPDATE re-checks its
@@ -195,11 +195,13 @@ static dal_code pg_error(pg_conn *c, const PGresult *r, dal_error *err, const ch
     const char *state = sqlstate(r);
     first_line(r && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQerrorMessage(c->pg), msg, sizeof msg);
     c->retryable = strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
+    /* busy: nothing was changed, the call (or the caller's transaction) may
+     * run again */
     if (c->retryable)
-        return dal_set_error(err, DAL_ERR_DATABASE, "%s: %s (%s; SQLSTATE %s)", what, msg,
+        return dal_set_error(err, DAL_ERR_BUSY, "%s: %s (%s; SQLSTATE %s)", what, msg,
                              state[1] == '0' && state[4] == '1' ? "serialization failure" : "deadlock", state);
     if (strcmp(state, "55P03") == 0)
-        return dal_set_error(err, DAL_ERR_DATABASE, "%s: %s (still waiting for a lock after busy_timeout_ms=%u)",
+        return dal_set_error(err, DAL_ERR_BUSY, "%s: %s (still waiting for a lock after busy_timeout_ms=%u)",
                              what, msg, c->st->opts.busy_timeout_ms);
     if (state[0] == '\0')
         return dal_set_error(err, DAL_ERR_DATABASE, "%s: %s (%s)", what, msg, c->st->where);
