@@ -52,6 +52,7 @@ static const char *pg_column_type(const dal_field *f)
     case DAL_I32: return "integer";
     case DAL_BOOL: return "boolean";
     case DAL_REAL: return "double precision";
+    case DAL_UUID: return "uuid"; /* the facade hands over canonical lower-case text only */
     case DAL_ENUM: return f->enumt && f->enumt->values ? "bigint" : "text COLLATE \"C\"";
     case DAL_JSON: case DAL_MAP_TEXT: case DAL_MAP_JSON: return "jsonb";
     default: return "text COLLATE \"C\"";

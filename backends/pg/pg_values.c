@@ -3,9 +3,10 @@
  * PostgreSQL's text format.
  *
  * Storage encoding (one typed column per field, see pg_column_type):
- *   text, uuid,                text COLLATE "C" (bytewise order, as SQLite;
- *   text-valued enums          uuids as text: returned byte for byte, and a
- *                              comparison with any text is false, not an error)
+ *   text, text-valued enums    text COLLATE "C" (bytewise order, as SQLite)
+ *   uuid                       uuid (the facade passes only canonical lower-case
+ *                              uuids, which PostgreSQL returns unchanged and
+ *                              orders as their text)
  *   int, timestamp, u32        bigint (timestamps: microseconds since 1970)
  *   u64                        bigint holding the same 64 bits (bit-cast)
  *   i32                        integer
