@@ -105,6 +105,7 @@ typedef struct pg_conn {
     uint64_t tick, adhoc_gen;
     pg_params params;
     bool retryable; /* the last error was a serialization failure or deadlock */
+    bool sp_each;   /* in a caller's transaction: each statement in a savepoint of its own */
 } pg_conn;
 
 struct pg_state {
@@ -408,6 +409,62 @@ static dal_code run_text(pg_conn *c, const char *sql, dal_error *err, const char
  * flag) with c->params. Returns its result (an error result when
  * preparing failed), or NULL with err filled when the values could not be
  * made. */
+/* Inside a caller's transaction: SAVEPOINT, the statement (prepared first
+ * when it is new) and RELEASE in one round trip (libpq's pipeline mode); when
+ * one of them fails, ROLLBACK TO the savepoint, so that the transaction goes
+ * on as on SQLite. Returns the statement's result or the first error. */
+static PGresult *exec_savepointed(pg_conn *c, const char *name, const char *sql, unsigned char *prepared,
+                                  const char *const *v, dal_error *err)
+{
+    PGconn *pg = c->pg;
+    int n_cmds = *prepared ? 3 : 4, exec_idx = n_cmds - 2;
+    bool sent = PQenterPipelineMode(pg) == 1 &&
+                PQsendQueryParams(pg, "SAVEPOINT \"dal_op\"", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+                (*prepared || PQsendPrepare(pg, name, sql, 0, NULL) == 1) &&
+                PQsendQueryPrepared(pg, name, (int)c->params.n, v, NULL, NULL, 0) == 1 &&
+                PQsendQueryParams(pg, "RELEASE \"dal_op\"", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+                PQpipelineSync(pg) == 1;
+    PGresult *first_err = NULL, *stmt = NULL;
+    bool synced = false;
+    int idx = 0, nulls = 0;
+    while (sent && !synced && nulls <= n_cmds + 1) {
+        PGresult *r = PQgetResult(pg);
+        if (r == NULL) {
+            idx++;
+            nulls++;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            synced = true;
+        } else if (st == PGRES_FATAL_ERROR && first_err == NULL) {
+            first_err = r;
+            r = NULL;
+        } else if (idx == exec_idx && stmt == NULL && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+            stmt = r;
+            r = NULL;
+        } else if (idx == 1 && !*prepared && st == PGRES_COMMAND_OK) {
+            *prepared = 1; /* a session object: it outlives a rollback */
+        }
+        PQclear(r);
+    }
+    if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(pg);
+    if (!synced) {
+        PQclear(first_err);
+        PQclear(stmt);
+        dal_set_error(err, DAL_ERR_DATABASE, "lost the connection to %s: %.200s", c->st->where,
+                      PQerrorMessage(pg));
+        return NULL;
+    }
+    if (first_err == NULL)
+        return stmt;
+    PQclear(stmt);
+    PQclear(PQexec(pg, "ROLLBACK TO \"dal_op\""));
+    PQclear(PQexec(pg, "RELEASE \"dal_op\""));
+    return first_err;
+}
+
 static PGresult *exec_prepared(pg_conn *c, const char *name, const char *sql, unsigned char *prepared,
                                dal_error *err)
 {
@@ -415,6 +472,8 @@ static PGresult *exec_prepared(pg_conn *c, const char *name, const char *sql, un
     const char *const *v = pg_params_values(&c->params, err);
     if (v == NULL && c->params.n > 0)
         return NULL;
+    if (c->sp_each)
+        return exec_savepointed(c, name, sql, prepared, v, err);
     if (!*prepared) {
         PGresult *r = PQprepare(c->pg, name, sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -491,6 +550,7 @@ static dal_code call_begin(dal_db *h, pg_call *call, dal_error *err)
     if (h->tx != NULL) {
         pg_tx *t = h->tx->bstate;
         call->c = t->conn;
+        call->c->sp_each = false;
         call->in_tx = true;
         return DAL_OK;
     }
@@ -515,12 +575,18 @@ static void call_end(pg_call *call)
         release_conn(call->st, call->c);
 }
 
-/* Opens the call's block: a savepoint inside the caller's transaction (so
- * that a failure leaves that transaction usable), or a transaction of its
- * own when several statements must be all or nothing (own). */
+/* Opens the call's block. Inside the caller's transaction, so that a failure
+ * leaves that transaction usable: a savepoint around the call when several
+ * statements must be all or nothing (own), else one around each statement,
+ * sent with it (exec_savepointed). Outside: a transaction of its own when
+ * own. */
 static dal_code block_begin(pg_call *call, bool own, dal_error *err)
 {
     dal_code rc = DAL_OK;
+    if (call->in_tx && !own) {
+        call->c->sp_each = true;
+        return DAL_OK;
+    }
     if (call->in_tx)
         rc = run_text(call->c, "SAVEPOINT \"dal_op\"", err, "savepoint");
     else if (own)
@@ -533,6 +599,7 @@ static dal_code block_begin(pg_call *call, bool own, dal_error *err)
 
 static dal_code block_end(pg_call *call, dal_code rc, dal_error *err)
 {
+    call->c->sp_each = false;
     if (!call->block)
         return rc;
     call->block = false;
@@ -705,21 +772,31 @@ static dal_code take_sequences(pg_conn *c, const sq_model_sql *ms, char *objs, s
     return DAL_OK;
 }
 
+/* One INSERT per row; @sequence values come from nextval() in the INSERT
+ * and back through RETURNING. */
 static dal_code insert_rows(pg_call *call, int mi, const sq_model_sql *ms, char *objs, size_t n, dal_error *err)
 {
     const dal_model *m = ms->m;
-    dal_code rc = ms->n_seq > 0 ? take_sequences(call->c, ms, objs, n, err) : DAL_OK;
+    dal_code rc = DAL_OK;
     for (size_t k = 0; k < n && rc == DAL_OK; k++) {
         void *obj = objs + k * m->size;
-        pg_params_reset(&call->c->params);
-        if ((rc = params_fields(&call->c->params, m, obj, err)) != DAL_OK)
+        pg_params *p = &call->c->params;
+        pg_params_reset(p);
+        for (size_t i = 0; i < m->n_fields && rc == DAL_OK; i++)
+            if (!(m->fields[i].flags & DAL_F_SEQUENCE))
+                rc = pg_param_field(p, &m->fields[i], obj, m, err);
+        if (rc != DAL_OK)
             break;
         PGresult *r = exec_model(call->c, mi, SQ_INSERT, err);
-        if (r == NULL)
+        ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        if (r == NULL) {
             rc = err ? err->code : DAL_ERR_NOMEM;
-        else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             write_ctx w = {.m = m, .obj = obj};
             rc = write_error(call->c, r, &w, err, "insert into");
+        } else {
+            for (size_t q = 0; q < ms->n_seq && PQntuples(r) > 0; q++)
+                sq_store_int(&m->fields[ms->seq_fields[q]], obj, strtoll(PQgetvalue(r, 0, (int)q), NULL, 10));
         }
         PQclear(r);
     }
@@ -1276,7 +1353,7 @@ static dal_code pg_storage_size(dal_db *db, uint64_t *bytes, dal_error *err)
     dal_code rc = call_begin(db, &call, err);
     if (rc != DAL_OK)
         return rc;
-    if ((rc = block_begin(&call, false, err)) == DAL_OK) {
+    if ((rc = block_begin(&call, true, err)) == DAL_OK) {
         PGresult *r = PQexec(call.c->pg, "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint "
                                          "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                                          "WHERE n.nspname = current_schema() AND c.relkind = 'r'");

@@ -269,12 +269,37 @@ static char *sql_insert(const sq_dialect *d, const dal_model *m, bool upsert, co
     sq_buf_add(&b, " (");
     add_columns(&b, m);
     sq_buf_add(&b, ") VALUES (");
+    /* a plain insert takes native sequence values in the statement itself
+     * (and returns them); an upsert binds the values taken before */
+    bool inline_seq = d->native_sequences && !upsert;
     for (size_t i = 0; i < m->n_fields; i++) {
         if (i)
             sq_buf_add(&b, ", ");
-        add_placeholder(&b, d, &n);
+        if (inline_seq && (m->fields[i].flags & DAL_F_SEQUENCE)) {
+            sq_buf t = {0};
+            sq_sequence_name(&t, m, &m->fields[i]);
+            char *name = sq_buf_take(&t);
+            if (name == NULL) {
+                b.oom = true;
+                continue;
+            }
+            sq_buf_add(&b, "nextval('");
+            for (const char *c = name; *c; c++) { /* a string literal: quotes doubled */
+                if (*c == '\'')
+                    sq_buf_addc(&b, '\'');
+                sq_buf_addc(&b, *c);
+            }
+            sq_buf_add(&b, "')");
+            free(name);
+        } else {
+            add_placeholder(&b, d, &n);
+        }
     }
     sq_buf_addc(&b, ')');
+    for (size_t q = 0; inline_seq && q < ms->n_seq; q++) {
+        sq_buf_add(&b, q ? ", " : " RETURNING ");
+        sq_buf_ident(&b, m->fields[ms->seq_fields[q]].column);
+    }
     if (upsert) {
         sq_buf_add(&b, " ON CONFLICT (");
         add_key_list(&b, m);

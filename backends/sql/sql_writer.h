@@ -89,7 +89,8 @@ typedef struct sq_plan {
 } sq_plan;
 
 /* Built-in statements of a model. Bind order:
- *   INSERT   every field, in field order
+ *   INSERT   every field, in field order (with native_sequences: but the
+ *            @sequence ones, which take nextval() and come back RETURNING)
  *   GET, DELETE, EXISTS   the primary-key fields, in key order
  *   UPDATE   the fields that are neither key nor @sequence, then the key
  *            (RETURNING the @sequence fields)
