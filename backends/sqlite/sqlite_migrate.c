@@ -380,18 +380,6 @@ static bool per_row(const dal_field *f)
     return f->def.kind == DAL_DEF_UUID7 || f->def.kind == DAL_DEF_UUID4;
 }
 
-static const char *column_type(const dal_field *f)
-{
-    if (f->flags & DAL_F_LIST)
-        return "TEXT";
-    switch (f->type) {
-    case DAL_INT: case DAL_I32: case DAL_U32: case DAL_U64: case DAL_BOOL: case DAL_TIMESTAMP: return "INTEGER";
-    case DAL_REAL: return "REAL";
-    case DAL_ENUM: return f->enumt && f->enumt->values ? "INTEGER" : "TEXT";
-    default: return "TEXT";
-    }
-}
-
 typedef struct runner {
     sq_conn *c;
     dal_error *err;
@@ -449,7 +437,7 @@ static void alter_table(runner *r, const dal_table_plan *t, int64_t now)
             sq_buf_add(&b, " ADD COLUMN ");
             sq_buf_ident(&b, f->column);
             sq_buf_addc(&b, ' ');
-            sq_buf_add(&b, column_type(f));
+            sq_buf_add(&b, sq_sqlite_dialect.column_type(f));
             if (required) {
                 sq_buf_add(&b, " NOT NULL DEFAULT ");
                 if (per_row(f))
@@ -483,7 +471,7 @@ static void rebuild_table(runner *r, const dal_table_plan *t, int64_t now)
     sq_buf_add(&b, "DROP TABLE IF EXISTS ");
     sq_buf_ident(&b, tmp);
     sq_buf_add(&b, ";\n");
-    sq_table_ddl(&b, m, tmp);
+    sq_table_ddl(&b, &sq_sqlite_dialect, m, tmp);
     sq_buf_add(&b, "INSERT INTO ");
     sq_buf_ident(&b, tmp);
     sq_buf_add(&b, " (");
@@ -648,7 +636,7 @@ static void apply_plan(runner *r, const dal_plan *p, int64_t now)
     for (size_t i = 0; i < p->n_new_indexes && r->rc == DAL_OK; i++)
         check_unique(r, p->new_index_models[i], p->new_indexes[i]);
     if (r->rc == DAL_OK) {
-        char *ddl = sq_schema_ddl(r->c->st->schema);
+        char *ddl = sq_schema_ddl(&sq_sqlite_dialect, r->c->st->schema);
         if (ddl == NULL) {
             r->rc = dal_set_error(r->err, DAL_ERR_NOMEM, "out of memory migrating");
             return;
@@ -724,7 +712,7 @@ static dal_code create_or_migrate(sq_conn *c, const char *canonical, const char 
         case ACT_NONE: break;
         case ACT_REPAIR: /* tables or indexes dropped by hand: made again, no new record */
         case ACT_CREATE: {
-            char *ddl = sq_schema_ddl(st->schema);
+            char *ddl = sq_schema_ddl(&sq_sqlite_dialect, st->schema);
             if (ddl == NULL) {
                 rc = dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
                 break;
@@ -740,7 +728,7 @@ static dal_code create_or_migrate(sq_conn *c, const char *canonical, const char 
             break;
         }
         case ACT_ADOPT: { /* an earlier dal's database of this very schema: its document is recorded */
-            char *ddl = sq_schema_ddl(st->schema);
+            char *ddl = sq_schema_ddl(&sq_sqlite_dialect, st->schema);
             src = ddl ? sq_exec_text(c, ddl) : SQLITE_NOMEM;
             free(ddl);
             if (src != SQLITE_OK)
