@@ -1412,6 +1412,35 @@ static void check_set(checker *c, query_ctx *qc)
             *FE_PUSH(q->set, q->n_set) = (m_set){fi, {.kind = MA_NOW}};
 }
 
+/* An update that picks its rows (order by / limit). `-> one` then changes
+ * at most one row and returns it (limit 1, or none); `-> many` returns the
+ * changed rows in its order, so it may not set a field it orders by (the
+ * order would be that of the new values). */
+static void check_picking(checker *c, query_ctx *qc)
+{
+    const ast_query *a = qc->ast;
+    m_query *q = qc->q;
+    bool picks = a->order_kw.s || a->limit_kw.s;
+    if (q->result == MR_ONE && picks) {
+        q->result = MR_FIRST;
+        if (q->limit.kind == MA_PARAM || (q->limit.kind == MA_LIT && q->limit.lit.i != 1))
+            diag_error_at(c->d, a->limit.tok, "update %s.%s -> one changes at most one row: "
+                          "write 'limit 1' or no limit", q->model->name, q->name);
+        q->limit = (m_operand){.kind = MA_LIT, .lit = {.kind = ML_INT, .i = 1}};
+    }
+    if (q->result != MR_MANY)
+        return;
+    for (size_t o = 0; o < q->n_order; o++)
+        for (size_t i = 0; i < q->n_set; i++)
+            if (q->set[i].field == q->order[o].field) {
+                const m_field *f = &q->model->fields[q->order[o].field];
+                diag_error_at(c->d, a->order[o].name, "update %s.%s -> many returns its rows in "
+                              "its order, so it cannot order by '%s', which it sets%s",
+                              q->model->name, q->name, f->name,
+                              f->updated_now ? " (@updated_now)" : "");
+            }
+}
+
 static long find_item(const query_ctx *qc, src_tok name)
 {
     return fe_names_get(&qc->items, name.s, name.n);
@@ -1526,16 +1555,16 @@ static bool check_clauses(checker *c, query_ctx *qc)
     const ast_query *a = qc->ast;
     static const char *const takes[] = {
         [MQ_SELECT] = "where, order by, limit and offset",
-        [MQ_UPDATE] = "set and where",
+        [MQ_UPDATE] = "set, where, order by and limit",
         [MQ_DELETE] = "where",
         [MQ_AGGREGATE] = "where, group by, select, order by, limit and offset",
     };
     const struct { src_tok kw; const char *name; unsigned kinds; } clauses[] = {
-        {a->order_kw, "order by", 1u << MQ_SELECT | 1u << MQ_AGGREGATE},
+        {a->order_kw, "order by", 1u << MQ_SELECT | 1u << MQ_UPDATE | 1u << MQ_AGGREGATE},
         {a->group_kw, "group by", 1u << MQ_AGGREGATE},
         {a->select_kw, "select", 1u << MQ_AGGREGATE},
         {a->set_kw, "set", 1u << MQ_UPDATE},
-        {a->limit_kw, "limit", 1u << MQ_SELECT | 1u << MQ_AGGREGATE},
+        {a->limit_kw, "limit", 1u << MQ_SELECT | 1u << MQ_UPDATE | 1u << MQ_AGGREGATE},
         {a->offset_kw, "offset", 1u << MQ_SELECT | 1u << MQ_AGGREGATE},
     };
     for (size_t i = 0; i < sizeof clauses / sizeof *clauses; i++)
@@ -1560,13 +1589,13 @@ static void check_result(checker *c, query_ctx *qc)
 {
     const ast_query *a = qc->ast;
     static const struct { const char *word; m_result r; unsigned kinds; } words[] = {
-        {"many", MR_MANY, 1u << MQ_SELECT | 1u << MQ_AGGREGATE},
+        {"many", MR_MANY, 1u << MQ_SELECT | 1u << MQ_UPDATE | 1u << MQ_AGGREGATE},
         {"one", MR_ONE, 1u << MQ_SELECT | 1u << MQ_UPDATE},
         {"count", MR_COUNT, 1u << MQ_UPDATE | 1u << MQ_DELETE},
         {"bool", MR_BOOL, 1u << MQ_UPDATE},
     };
     static const char *const allowed[] = {
-        [MQ_SELECT] = "-> many or -> one", [MQ_UPDATE] = "-> count, -> bool or -> one",
+        [MQ_SELECT] = "-> many or -> one", [MQ_UPDATE] = "-> count, -> bool, -> one or -> many",
         [MQ_DELETE] = "-> count", [MQ_AGGREGATE] = "nothing (or -> many)",
     };
     qc->q->result = MR_MANY;
@@ -1655,14 +1684,16 @@ static void check_query(checker *c, size_t qi)
         q->where = check_expr(c, &qc, a->where, 0);
     if (a->kind == MQ_AGGREGATE)
         check_aggregate(c, &qc);
-    else if (a->kind == MQ_SELECT)
+    else if (a->kind == MQ_SELECT || a->kind == MQ_UPDATE)
         check_order(c, &qc);
-    if (a->limit_kw.s && rows)
+    if (a->limit_kw.s && (rows || a->kind == MQ_UPDATE))
         check_limit(c, &qc, a->limit_kw, &a->limit, &q->limit);
     if (a->offset_kw.s && rows)
         check_limit(c, &qc, a->offset_kw, &a->offset, &q->offset);
-    if (a->kind == MQ_UPDATE)
+    if (a->kind == MQ_UPDATE) {
         check_set(c, &qc);
+        check_picking(c, &qc);
+    }
     for (size_t i = 0; i < q->n_params && sound; i++)
         if (!qc.used[i])
             diag_error_at(c->d, a->params[i].name, "parameter '%s' of %s.%s is never used",

@@ -475,6 +475,7 @@ static const char *result_text(m_result r)
     case MR_ONE: return "one";
     case MR_COUNT: return "count";
     case MR_BOOL: return "bool";
+    case MR_FIRST: return "one";
     }
     return "?";
 }
@@ -606,6 +607,10 @@ void query_signature(ebuf *b, const m_schema *s, const m_query *q)
             eb_puts(b, "bool *changed, ");
         else if (q->result == MR_COUNT)
             eb_puts(b, "int64_t *changed, ");
+        else if (q->result == MR_FIRST)
+            eb_printf(b, "%s_%s *out, bool *found, ", ns, ms);
+        else if (q->result == MR_MANY)
+            eb_printf(b, "%s_%s_list *out, ", ns, ms);
         break;
     case MQ_DELETE:
         eb_puts(b, "int64_t *changed, ");

@@ -337,8 +337,12 @@ typedef enum dal_result_kind {
     DAL_R_MANY,   /* select: a list;            aggregate: always MANY */
     DAL_R_ONE,    /* select: at most one row (more is an error); update: exactly one row must change */
     DAL_R_COUNT,  /* update, delete: rows changed */
-    DAL_R_BOOL    /* update: whether any row changed */
+    DAL_R_BOOL,   /* update: whether any row changed */
+    DAL_R_FIRST   /* update: changes the first row of its order (if any) and returns it */
 } dal_result_kind;
+/* An update whose result is DAL_R_MANY or DAL_R_FIRST returns the rows it
+ * changed (their new values): run it with dal_query_many / dal_query_one. Its
+ * order and limit pick the rows (ties by primary key), in one atomic step. */
 
 typedef struct dal_param {
     const char *name;

@@ -706,7 +706,9 @@ static dal_code check_query(dal_db *db, const dal_query *q, const dal_value *arg
         return dal_set_error(err, DAL_ERR_INVALID, "no query");
     if ((rc = check_model(db, q->model, what, err)) != DAL_OK)
         return rc;
-    if (q->kind != kind && !(kind == DAL_Q_UPDATE && q->kind == DAL_Q_DELETE))
+    bool returns_rows = q->kind == DAL_Q_UPDATE && (q->result == DAL_R_MANY || q->result == DAL_R_FIRST);
+    if (q->kind != kind && !(kind == DAL_Q_UPDATE && q->kind == DAL_Q_DELETE) &&
+        !(kind == DAL_Q_SELECT && returns_rows))
         return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: wrong kind of query for this call", q->model->name,
                              what);
     if (q->n_params > 0 && args == NULL)

@@ -1012,9 +1012,14 @@ static dal_code mem_count_rows(dal_db *h, const dal_model *m, int64_t *n, dal_er
 /* Queries                                                                   */
 /* ------------------------------------------------------------------------ */
 
+static dal_code exec_rows(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_list *out,
+                          dal_error *err);
+
 static dal_code mem_select_call(dal_db *h, const dal_query *q, const dal_value *args, size_t max_rows,
                                 dal_list *out, dal_error *err)
 {
+    if (q->kind == DAL_Q_UPDATE) /* an update that returns its rows */
+        return exec_rows(h, q, args, NULL, out, err);
     access a;
     dal_code rc = enter(h, false, &a, err);
     if (rc != DAL_OK)
@@ -1092,7 +1097,10 @@ static dal_code update_matched(wctx *w, mem_table *t, const dal_query *q, const 
     return rc == DAL_OK ? replace_row(w, t, r, fresh) : rc;
 }
 
-static dal_code mem_exec(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_error *err)
+/* Update or delete; with out, the changed rows (new values) are copied into
+ * it in the query's order, under the same lock (an update that returns rows). */
+static dal_code exec_rows(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_list *out,
+                          dal_error *err)
 {
     access a;
     dal_code rc = enter(h, true, &a, err);
@@ -1118,12 +1126,26 @@ static dal_code mem_exec(dal_db *h, const dal_query *q, const dal_value *args, i
         rc = q->kind == DAL_Q_DELETE ? delete_row(&w, t, r) : update_matched(&w, t, q, args, now, r);
         n++;
     }
+    if (rc == DAL_OK && out != NULL) {
+        size_t k = 0;
+        for (size_t i = 0; i < rows.n; i++)
+            if ((rows.v[k] = current(rows.v[i])) != NULL)
+                k++;
+        rc = mem_copy_rows(t, rows.v, k, out, err);
+    }
     mem_rowvec_free(&rows);
     rc = stmt_end(&w, rc);
-    if (rc == DAL_OK)
+    if (rc == DAL_OK && changed != NULL)
         *changed = n;
+    if (rc != DAL_OK && out != NULL)
+        dal_record_list_free(q->model, out);
     leave(&a, &w.cnt);
     return rc;
+}
+
+static dal_code mem_exec(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_error *err)
+{
+    return exec_rows(h, q, args, changed, NULL, err);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -345,13 +345,13 @@ static dal_code write_error(sq_conn *c, int rc, const write_ctx *w, dal_error *e
 
 /* Steps s and decodes up to max_rows rows of m into out (empty on entry).
  * On failure out stays empty. Resets s. */
-static dal_code read_rows(sq_conn *c, sqlite3_stmt *s, const dal_model *m, const char *table, size_t max_rows,
-                          dal_list *out, dal_error *err)
+/* Reads the rows of s, whose first step returned rc. */
+static dal_code read_rows_from(sq_conn *c, sqlite3_stmt *s, int rc, const dal_model *m, const char *table,
+                               size_t max_rows, dal_list *out, dal_error *err)
 {
     char *rows = NULL;
     size_t n = 0, cap = 0;
     dal_code code = DAL_OK;
-    int rc = max_rows > 0 ? sq_step(c, s) : SQLITE_DONE;
     while (rc == SQLITE_ROW) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 8;
@@ -381,6 +381,12 @@ static dal_code read_rows(sq_conn *c, sqlite3_stmt *s, const dal_model *m, const
     }
     *out = l;
     return DAL_OK;
+}
+
+static dal_code read_rows(sq_conn *c, sqlite3_stmt *s, const dal_model *m, const char *table, size_t max_rows,
+                          dal_list *out, dal_error *err)
+{
+    return read_rows_from(c, s, max_rows > 0 ? sq_step(c, s) : SQLITE_DONE, m, table, max_rows, out, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -830,9 +836,80 @@ static void query_end(query_call *qc)
     sq_plan_free(&qc->owned);
 }
 
+/* Ordering the rows an UPDATE ... RETURNING gave back (SQLite returns them in
+ * the order it changed them) by the query's order, ties by primary key: the
+ * same order as a select, NULLs first ascending. */
+static _Thread_local const dal_query *sort_query;
+
+static int cmp_field(const dal_field *f, const void *a, const void *b)
+{
+    dal_value x = dal_field_value(f, a), y = dal_field_value(f, b);
+    if (x.is_null || y.is_null)
+        return x.is_null == y.is_null ? 0 : x.is_null ? -1 : 1;
+    switch (f->type) {
+    case DAL_TEXT:
+    case DAL_UUID: return strcmp(x.as.s, y.as.s);
+    case DAL_REAL: return (x.as.d > y.as.d) - (x.as.d < y.as.d);
+    case DAL_U32:
+    case DAL_U64: return (x.as.u > y.as.u) - (x.as.u < y.as.u);
+    case DAL_ENUM:
+        if (f->enumt != NULL && f->enumt->values == NULL) {
+            const char *p = dal_enum_name(f->enumt, (int)x.as.i), *q = dal_enum_name(f->enumt, (int)y.as.i);
+            return strcmp(p ? p : "", q ? q : "");
+        }
+        return (x.as.i > y.as.i) - (x.as.i < y.as.i);
+    default: return (x.as.i > y.as.i) - (x.as.i < y.as.i);
+    }
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const dal_query *q = sort_query;
+    const dal_model *m = q->model;
+    for (size_t o = 0; o < q->n_order; o++) {
+        int c = cmp_field(&m->fields[q->order[o].field], a, b);
+        if (c != 0)
+            return q->order[o].desc ? -c : c;
+    }
+    for (size_t k = 0; k < m->n_pk; k++) {
+        int c = cmp_field(&m->fields[m->pk[k]], a, b);
+        if (c != 0)
+            return c;
+    }
+    return 0;
+}
+
+/* An update that returns its rows: one UPDATE ... RETURNING statement. */
+static dal_code update_rows(dal_db *h, const dal_query *q, const dal_value *args, size_t max_rows, dal_list *out,
+                            dal_error *err)
+{
+    query_call qc;
+    dal_code rc = query_start(h, q, args, &qc, err);
+    if (rc != DAL_OK)
+        return rc;
+    int src = sq_step(qc.call.c, qc.stmt);
+    if (src == SQLITE_ROW || src == SQLITE_DONE) {
+        rc = read_rows_from(qc.call.c, qc.stmt, src, q->model, q->model->table, max_rows, out, err);
+    } else {
+        sqlite3_reset(qc.stmt);
+        write_ctx w = {.m = q->model, .q = q, .args = args};
+        char what[160];
+        snprintf(what, sizeof what, "%s.%s on", q->model->name, q->name[0] ? q->name : "query");
+        rc = write_error(qc.call.c, src, &w, err, what);
+    }
+    query_end(&qc);
+    if (rc == DAL_OK && out->n > 1) {
+        sort_query = q;
+        qsort(out->v, out->n, q->model->size, cmp_rows);
+    }
+    return rc;
+}
+
 static dal_code sq_select(dal_db *h, const dal_query *q, const dal_value *args, size_t max_rows, dal_list *out,
                           dal_error *err)
 {
+    if (q->kind == DAL_Q_UPDATE)
+        return update_rows(h, q, args, max_rows, out, err);
     query_call qc;
     dal_code rc = query_start(h, q, args, &qc, err);
     if (rc != DAL_OK)

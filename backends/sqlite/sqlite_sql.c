@@ -508,6 +508,8 @@ static bool order_has(const dal_query *q, unsigned field)
     return false;
 }
 
+static void add_order(plan_builder *pb);
+
 static void plan_select(plan_builder *pb)
 {
     const dal_query *q = pb->q;
@@ -517,6 +519,15 @@ static void plan_select(plan_builder *pb)
     sq_buf_add(&pb->sql, " FROM ");
     sq_buf_ident(&pb->sql, m->table);
     add_where(pb);
+    add_order(pb);
+    add_limit(pb);
+}
+
+/* ORDER BY the query's order, ties by the primary key ascending. */
+static void add_order(plan_builder *pb)
+{
+    const dal_query *q = pb->q;
+    const dal_model *m = q->model;
     sq_buf_add(&pb->sql, " ORDER BY ");
     bool first = true;
     for (size_t o = 0; o < q->n_order; o++, first = false) {
@@ -536,7 +547,6 @@ static void plan_select(plan_builder *pb)
         sq_buf_ident(&pb->sql, m->fields[m->pk[k]].column);
         sq_buf_add(&pb->sql, " ASC");
     }
-    add_limit(pb);
 }
 
 static void plan_update(plan_builder *pb)
@@ -556,7 +566,27 @@ static void plan_update(plan_builder *pb)
     }
     if (q->n_set == 0)
         sq_buf_add(&pb->sql, "rowid = rowid");
-    add_where(pb);
+    bool first_only = q->result == DAL_R_FIRST;
+    if (q->n_order > 0 || q->limit.kind != DAL_ARG_NONE || first_only) {
+        /* it picks its rows: the subquery finds them in order and the
+         * UPDATE changes them, one statement under the write lock */
+        sq_buf_add(&pb->sql, " WHERE rowid IN (SELECT rowid FROM ");
+        sq_buf_ident(&pb->sql, m->table);
+        add_where(pb);
+        add_order(pb);
+        sq_buf_add(&pb->sql, " LIMIT ");
+        if (first_only || q->limit.kind == DAL_ARG_NONE)
+            add_bind(pb, (sq_bind){.kind = SQB_INT, .i = first_only ? 1 : -1});
+        else
+            add_operand(pb, &q->limit, NULL);
+        sq_buf_addc(&pb->sql, ')');
+    } else {
+        add_where(pb);
+    }
+    if (q->result == DAL_R_MANY || first_only) {
+        sq_buf_add(&pb->sql, " RETURNING ");
+        add_columns(&pb->sql, m);
+    }
 }
 
 static void plan_delete(plan_builder *pb)

@@ -941,6 +941,83 @@ const dal_query swarm_task_claim_query = {
 };
 
 /*
+ * update Task.claim_next(agent: uuid) -> one {
+ *   set status = assigned, assigned_to = $agent, updated_at = now()
+ *   where status = pending
+ *   order by priority desc, created_at asc
+ *   limit 1
+ * }
+ */
+static const dal_param swarm_task_claim_next_params[] = {
+    {"agent", DAL_UUID, NULL, 0},
+};
+static const dal_expr swarm_task_claim_next_where[1] = {
+    [0] = {.op = DAL_OP_EQ, .field = SWARM_TASK_F_STATUS,
+            .rhs = {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_PENDING}}},
+};
+static const dal_order swarm_task_claim_next_order[] = {{SWARM_TASK_F_PRIORITY, true}, {SWARM_TASK_F_CREATED_AT, false}};
+static const dal_set swarm_task_claim_next_set[] = {
+    {SWARM_TASK_F_STATUS, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_ASSIGNED}}},
+    {SWARM_TASK_F_ASSIGNED_TO, {.kind = DAL_ARG_PARAM, .param = 0}},
+    {SWARM_TASK_F_UPDATED_AT, {.kind = DAL_ARG_NOW}},
+};
+
+const dal_query swarm_task_claim_next_query = {
+    .name = "claim_next",
+    .model = &swarm_task_model,
+    .kind = DAL_Q_UPDATE,
+    .result = DAL_R_FIRST,
+    .n_params = 1,
+    .params = swarm_task_claim_next_params,
+    .where = &swarm_task_claim_next_where[0],
+    .n_order = 2,
+    .order = swarm_task_claim_next_order,
+    .limit = {.kind = DAL_ARG_VALUE, .value = {.type = DAL_INT, .as.i = 1}},
+    .n_set = 3,
+    .set = swarm_task_claim_next_set,
+    .id = 8,
+};
+
+/*
+ * update Task.claim_batch(agent: uuid, n: int) -> many {
+ *   set status = assigned, assigned_to = $agent, updated_at = now()
+ *   where status = pending
+ *   order by priority desc, created_at asc
+ *   limit $n
+ * }
+ */
+static const dal_param swarm_task_claim_batch_params[] = {
+    {"agent", DAL_UUID, NULL, 0},
+    {"n", DAL_INT, NULL, 0},
+};
+static const dal_expr swarm_task_claim_batch_where[1] = {
+    [0] = {.op = DAL_OP_EQ, .field = SWARM_TASK_F_STATUS,
+            .rhs = {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_PENDING}}},
+};
+static const dal_order swarm_task_claim_batch_order[] = {{SWARM_TASK_F_PRIORITY, true}, {SWARM_TASK_F_CREATED_AT, false}};
+static const dal_set swarm_task_claim_batch_set[] = {
+    {SWARM_TASK_F_STATUS, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_ASSIGNED}}},
+    {SWARM_TASK_F_ASSIGNED_TO, {.kind = DAL_ARG_PARAM, .param = 0}},
+    {SWARM_TASK_F_UPDATED_AT, {.kind = DAL_ARG_NOW}},
+};
+
+const dal_query swarm_task_claim_batch_query = {
+    .name = "claim_batch",
+    .model = &swarm_task_model,
+    .kind = DAL_Q_UPDATE,
+    .result = DAL_R_MANY,
+    .n_params = 2,
+    .params = swarm_task_claim_batch_params,
+    .where = &swarm_task_claim_batch_where[0],
+    .n_order = 2,
+    .order = swarm_task_claim_batch_order,
+    .limit = {.kind = DAL_ARG_PARAM, .param = 1},
+    .n_set = 3,
+    .set = swarm_task_claim_batch_set,
+    .id = 9,
+};
+
+/*
  * query Event.by_agent(agent_id: uuid, limit: int) -> many {
  *   where agent_id = $agent_id
  *   order by timestamp desc, id desc
@@ -968,7 +1045,7 @@ const dal_query swarm_event_by_agent_query = {
     .n_order = 2,
     .order = swarm_event_by_agent_order,
     .limit = {.kind = DAL_ARG_PARAM, .param = 1},
-    .id = 8,
+    .id = 10,
 };
 
 /*
@@ -999,7 +1076,7 @@ const dal_query swarm_event_by_type_query = {
     .n_order = 2,
     .order = swarm_event_by_type_order,
     .limit = {.kind = DAL_ARG_PARAM, .param = 1},
-    .id = 9,
+    .id = 11,
 };
 
 /*
@@ -1027,7 +1104,7 @@ const dal_query swarm_event_since_query = {
     .where = &swarm_event_since_where[0],
     .n_order = 2,
     .order = swarm_event_since_order,
-    .id = 10,
+    .id = 12,
 };
 
 /*
@@ -1051,7 +1128,7 @@ const dal_query swarm_event_before_query = {
     .n_params = 1,
     .params = swarm_event_before_params,
     .where = &swarm_event_before_where[0],
-    .id = 11,
+    .id = 13,
 };
 
 /*
@@ -1092,7 +1169,7 @@ const dal_query swarm_message_between_query = {
     .n_order = 1,
     .order = swarm_message_between_order,
     .limit = {.kind = DAL_ARG_PARAM, .param = 2},
-    .id = 12,
+    .id = 14,
 };
 
 /*
@@ -1123,7 +1200,7 @@ const dal_query swarm_message_unread_query = {
     .where = &swarm_message_unread_where[0],
     .n_order = 1,
     .order = swarm_message_unread_order,
-    .id = 13,
+    .id = 15,
 };
 
 /*
@@ -1154,7 +1231,7 @@ const dal_query swarm_message_mark_read_query = {
     .where = &swarm_message_mark_read_where[0],
     .n_set = 2,
     .set = swarm_message_mark_read_set,
-    .id = 14,
+    .id = 16,
 };
 
 /*
@@ -1186,7 +1263,7 @@ const dal_query swarm_metric_by_agent_query = {
     .where = &swarm_metric_by_agent_where[0],
     .n_order = 1,
     .order = swarm_metric_by_agent_order,
-    .id = 15,
+    .id = 17,
 };
 
 /*
@@ -1298,7 +1375,7 @@ const dal_query swarm_metric_summary_query = {
     .n_items = 6,
     .items = swarm_metric_summary_items,
     .row = &swarm_metric_summary_row_model,
-    .id = 16,
+    .id = 18,
 };
 
 /* ------------------------------------------------------------------------
@@ -1327,6 +1404,8 @@ static const dal_query *const swarm_queries[] = {
     &swarm_task_status_counts_query,
     &swarm_task_by_agent_query,
     &swarm_task_claim_query,
+    &swarm_task_claim_next_query,
+    &swarm_task_claim_batch_query,
     &swarm_event_by_agent_query,
     &swarm_event_by_type_query,
     &swarm_event_since_query,
@@ -1345,7 +1424,7 @@ const dal_schema swarm_schema = {
     .enums = swarm_enums,
     .n_models = 5,
     .models = swarm_models,
-    .n_queries = 17,
+    .n_queries = 19,
     .queries = swarm_queries,
 };
 
@@ -2027,6 +2106,29 @@ dal_code swarm_task_claim(swarm_db *db, const char *id, const char *agent_id, bo
     dal_code rc = dal_exec((dal_db *)db, &swarm_task_claim_query, args, &n, err);
     if (rc == DAL_OK && changed != NULL)
         *changed = n > 0;
+    return rc;
+}
+
+dal_code swarm_task_claim_next(swarm_db *db, const char *agent, swarm_task *out, bool *found, dal_error *err)
+{
+    const dal_value args[] = {
+        {.type = DAL_UUID, .is_null = agent == NULL, .as.s = agent},
+    };
+    return dal_query_one((dal_db *)db, &swarm_task_claim_next_query, args, out, found, err);
+}
+
+dal_code swarm_task_claim_batch(swarm_db *db, const char *agent, int64_t n, swarm_task_list *out, dal_error *err)
+{
+    const dal_value args[] = {
+        {.type = DAL_UUID, .is_null = agent == NULL, .as.s = agent},
+        {.type = DAL_INT, .as.i = (int64_t)n},
+    };
+    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
+    dal_code rc = dal_query_many((dal_db *)db, &swarm_task_claim_batch_query, args, out ? &view : NULL, err);
+    if (rc == DAL_OK) {
+        out->n = view.n;
+        out->v = view.v;
+    }
     return rc;
 }
 
