@@ -453,7 +453,7 @@ typedef struct dal_tx dal_tx;
 
 typedef struct dal_options {
     unsigned max_connections;        /* default 16 */
-    unsigned min_idle;               /* default 2 */
+    unsigned min_idle;               /* default 2 (at most max_connections when a URL sets only that) */
     unsigned connection_timeout_ms;  /* default 30000 */
     unsigned idle_timeout_ms;        /* default 300000 */
     unsigned busy_timeout_ms;        /* default 30000 */

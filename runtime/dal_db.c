@@ -160,6 +160,7 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
     const char *rest = colon + 1;
     const char *q = strchr(rest, '?');
     size_t path_len = q ? (size_t)(q - rest) : strlen(rest);
+    bool min_idle_named = opts != NULL; /* given by the caller, not defaulted */
     if (q != NULL) {
         const char *p = q + 1;
         while (*p != '\0') {
@@ -167,9 +168,13 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
             size_t len = amp ? (size_t)(amp - p) : strlen(p);
             if (len > 0 && parse_option(url, p, len, &o, err) != DAL_OK)
                 return NULL;
+            if (len >= 9 && memcmp(p, "min_idle=", 9) == 0)
+                min_idle_named = true;
             p += len + (amp ? 1 : 0);
         }
     }
+    if (!min_idle_named && o.min_idle > o.max_connections)
+        o.min_idle = o.max_connections; /* the default min_idle is at most max_connections */
     if (check_options(url, &o, err) != DAL_OK)
         return NULL;
 

@@ -14,7 +14,10 @@
  * A thread that holds a transaction and writes through the ROOT handle would
  * wait for its own write lock: such calls (and begin) fail at once with
  * DAL_ERR_TRANSACTION instead of after busy_timeout_ms; its reads through the
- * root handle work and see the last committed state.
+ * root handle work and see the last committed state (on another connection:
+ * when the transaction holds the only one, max_connections=1, the pool says
+ * so at once with DAL_ERR_POOL rather than serve the read from the
+ * transaction's connection, which would show uncommitted changes).
  *
  * Query semantics that follow from SQL (the conformance suite pins them for
  * every backend): ties in an order are broken by the primary key ascending;
