@@ -7,11 +7,13 @@
  *
  * --json: one JSON object per result line on stdout, the table on stderr.
  * --quick: fewer rounds and operations (under a minute on 2 cores).
- * --only OP: that operation of the four alone, no scaling (for profiling).
+ * --only OP: that operation of the four alone, no scaling (for profiling);
+ *   --only queue: the task queue and the threaded gets alone.
  * --backend sqlite|memory: that backend alone.
  *
  * Generated and baseline runs alternate (their order swaps every round) on
- * the same database file; every figure is the median over the rounds.
+ * the same database file; every figure is the median over the rounds. The
+ * task queue and gets from several threads: bench_queue.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench_baseline.h"
+#include "bench_queue.h"
 #include "swarm/swarm.h"
 
 /* ------------------------------------------------------------------------ */
@@ -608,20 +611,24 @@ int main(int argc, char **argv)
     double t0 = now_s();
     bool sqlite = c.backend == NULL || strcmp(c.backend, "sqlite") == 0;
     bool memory = c.backend == NULL || strcmp(c.backend, "memory") == 0;
-    if (sqlite)
+    bool queue_only = c.only != NULL && strcmp(c.only, "queue") == 0;
+    if (sqlite && !queue_only)
         run_four(&c, "sqlite", url, path);
-    if (memory)
+    if (memory && !queue_only)
         run_four(&c, "memory", "memory:", NULL);
     if (c.only == NULL && sqlite)
         run_scaling(&c, "sqlite", dir);
     if (c.only == NULL && memory)
         run_scaling(&c, "memory", NULL);
-    remove_dir(dir);
     FILE *table = c.json ? stderr : stdout;
     if (c.json)
         for (int i = 0; i < n_results; i++)
             print_json(&results[i]);
-    print_table(table, &c);
+    if (!queue_only)
+        print_table(table, &c);
+    if (sqlite && (c.only == NULL || queue_only))
+        bench_queue_run(dir, c.quick, c.json, table);
+    remove_dir(dir);
     fprintf(table, "\n%s run: %.1f s, %d rounds\n", c.quick ? "quick" : "full", now_s() - t0, c.rounds);
     return 0;
 }

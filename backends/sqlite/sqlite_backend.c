@@ -63,6 +63,7 @@ typedef struct sq_call {
     sq_state *st;
     sq_conn *c;
     bool in_tx;
+    bool queued; /* holds its turn among this process's root-handle writes */
 } sq_call;
 
 static sq_state *state_of(dal_db *h)
@@ -143,11 +144,31 @@ static dal_code call_begin(dal_db *h, sq_call *call, bool writes, dal_error *err
         return DAL_OK;
     }
     call->in_tx = false;
+    call->queued = false;
     dal_code rc = check_self_wait(call->st, writes, err);
     if (rc != DAL_OK)
         return rc;
     call->c = dal_pool_acquire(call->st->pool, err);
-    return call->c ? DAL_OK : (err ? err->code : DAL_ERR_POOL);
+    if (call->c == NULL)
+        return err ? err->code : DAL_ERR_POOL;
+    if (writes) {
+        sq_state *st = call->st;
+        pthread_mutex_lock(&st->write_mu);
+        uint64_t ticket = st->write_next++;
+        while (ticket != st->write_serving)
+            pthread_cond_wait(&st->write_turn, &st->write_mu);
+        pthread_mutex_unlock(&st->write_mu);
+        call->queued = true;
+    }
+    return DAL_OK;
+}
+
+static void write_turn_end(sq_state *st)
+{
+    pthread_mutex_lock(&st->write_mu);
+    st->write_serving++;
+    pthread_cond_broadcast(&st->write_turn);
+    pthread_mutex_unlock(&st->write_mu);
 }
 
 /* Gives a call's connection back; one left inside a transaction by an error
@@ -166,8 +187,11 @@ static void release_conn(sq_state *st, sq_conn *c)
 
 static void call_end(sq_call *call)
 {
-    if (!call->in_tx)
-        release_conn(call->st, call->c);
+    if (call->in_tx)
+        return;
+    if (call->queued)
+        write_turn_end(call->st);
+    release_conn(call->st, call->c);
 }
 
 static dal_code run_global(sq_conn *c, sq_global_op op, const char *what, dal_error *err)
@@ -1217,6 +1241,8 @@ static void state_free(sq_state *st)
     free(st->path);
     free(st->tx_threads);
     pthread_mutex_destroy(&st->tx_lock);
+    pthread_cond_destroy(&st->write_turn);
+    pthread_mutex_destroy(&st->write_mu);
     free(st);
 }
 
@@ -1395,6 +1421,8 @@ static dal_code sq_open(dal_db *db, dal_error *err)
     }
     strcpy(st->path, db->path);
     pthread_mutex_init(&st->tx_lock, NULL);
+    pthread_mutex_init(&st->write_mu, NULL);
+    pthread_cond_init(&st->write_turn, NULL);
     atomic_init(&st->n_tx, 0);
     st->schema = db->schema;
     st->opts = db->opts;

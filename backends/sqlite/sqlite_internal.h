@@ -171,6 +171,13 @@ struct sq_state {
      * call from such a thread that would wait for its own transaction fails
      * at once instead of after busy_timeout_ms */
     atomic_uint n_tx;
+    /* root-handle writes of this process take turns here, first come first
+     * served, before they ask SQLite for the write lock: they queue instead
+     * of sleeping in SQLite's busy handler (which favours whoever happens
+     * to retry first) */
+    pthread_mutex_t write_mu;
+    pthread_cond_t write_turn;
+    uint64_t write_next, write_serving;
     pthread_mutex_t tx_lock;
     pthread_t *tx_threads;
     size_t n_tx_threads, cap_tx_threads;
