@@ -569,8 +569,9 @@ static void plan_update(plan_builder *pb)
     bool first_only = q->result == DAL_R_FIRST;
     if (q->n_order > 0 || q->limit.kind != DAL_ARG_NONE || first_only) {
         /* it picks its rows: the subquery finds them in order and the
-         * UPDATE changes them, one statement under the write lock */
-        sq_buf_add(&pb->sql, " WHERE rowid IN (SELECT rowid FROM ");
+         * UPDATE changes them, one statement under the write lock (one row:
+         * "=", which needs no temporary index of the subquery's rows) */
+        sq_buf_add(&pb->sql, first_only ? " WHERE rowid = (SELECT rowid FROM " : " WHERE rowid IN (SELECT rowid FROM ");
         sq_buf_ident(&pb->sql, m->table);
         add_where(pb);
         add_order(pb);
