@@ -1354,6 +1354,47 @@ static void check_order(checker *c, query_ctx *qc)
     }
 }
 
+/* set f = f + operand / f - operand: an integer field that is not optional,
+ * an integer literal or parameter (not optional). A negative literal turns
+ * the operation around, so that the literal stored is never negative. */
+static void check_arith(checker *c, query_ctx *qc, const ast_set *as, const m_field *f, m_set *s)
+{
+    const ast_value *v = &as->value;
+    s->arith = as->op.s == NULL || as->op.s[0] == '+' ? '+' : '-';
+    if (!tok_is(as->base, f->name))
+        diag_error_at(c->d, as->base, "'%.*s' here must be the field being set: write '%s = %s %c ...'",
+                      T(as->base), f->name, f->name, s->arith);
+    else if (!is_integer(f->type.kind) || f->type.list || f->type.optional)
+        diag_error_at(c->d, as->field, "'%s' is %s: + and - work on int, i32, u32 and u64 fields that are "
+                      "not optional", f->name, show_type(&f->type).s);
+    if (v->kind == AV_PARAM) {
+        long p = use_param(c, qc, v->tok);
+        if (p < 0)
+            return;
+        const m_type *pt = &qc->q->params[p].type;
+        if (!is_integer(pt->kind) || pt->list || pt->optional)
+            diag_error_at(c->d, v->tok, "parameter '%.*s' is %s: the amount of + or - is an integer "
+                          "(int, i32, u32 or u64) parameter that is not optional", T(v->tok), show_type(pt).s);
+        s->value = (m_operand){.kind = MA_PARAM, .param = (size_t)p};
+        return;
+    }
+    int64_t n;
+    if (v->kind != AV_INT || !parse_int(v->tok, &n) || n == INT64_MIN) {
+        diag_error_at(c->d, v->tok, "the amount of + or - is an integer or an integer parameter, not '%.*s'",
+                      T(v->tok));
+        return;
+    }
+    if (as->op.s == NULL && n >= 0) {
+        diag_error_at(c->d, v->tok, "expected '+' or '-' before '%.*s'", T(v->tok));
+        return;
+    }
+    if (n < 0) {
+        n = -n;
+        s->arith = s->arith == '+' ? '-' : '+';
+    }
+    s->value = (m_operand){.kind = MA_LIT, .lit = {.kind = ML_INT, .i = n}};
+}
+
 /* set f = operand, ... then the @updated_now fields not named. */
 static void check_set(checker *c, query_ctx *qc)
 {
@@ -1380,7 +1421,12 @@ static void check_set(checker *c, query_ctx *qc)
         m_set *s = FE_PUSH(q->set, q->n_set);
         s->field = (size_t)fi;
         const ast_value *v = &as->value;
-        if (qc->mc->bad[fi]) {
+        if (as->base.s) {
+            if (!qc->mc->bad[fi])
+                check_arith(c, qc, as, f, s);
+            else if (v->kind == AV_PARAM)
+                use_param(c, qc, v->tok);
+        } else if (qc->mc->bad[fi]) {
             if (v->kind == AV_PARAM)
                 use_param(c, qc, v->tok);
         } else if (v->kind == AV_PARAM) {
@@ -1409,7 +1455,7 @@ static void check_set(checker *c, query_ctx *qc)
     }
     for (size_t fi = 0; fi < m->n_fields; fi++)
         if (m->fields[fi].updated_now && !qc->named[fi])
-            *FE_PUSH(q->set, q->n_set) = (m_set){fi, {.kind = MA_NOW}};
+            *FE_PUSH(q->set, q->n_set) = (m_set){fi, {.kind = MA_NOW}, 0};
 }
 
 /* An update that picks its rows (order by / limit). `-> one` then changes

@@ -499,6 +499,8 @@ void query_text(ebuf *b, const m_schema *s, const m_query *q)
         for (size_t i = 0; i < q->n_set; i++) {
             const m_field *f = &m->fields[q->set[i].field];
             eb_printf(b, "%s%s = ", i ? ", " : "", f->name);
+            if (q->set[i].arith)
+                eb_printf(b, "%s %c ", f->name, q->set[i].arith);
             operand_text(b, q, &f->type, &q->set[i].value);
         }
     }

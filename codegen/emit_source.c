@@ -524,6 +524,8 @@ static void query_tables(ebuf *b, const m_schema *s, const m_query *q, size_t id
             field_const(b, ns, m, q->set[i].field);
             eb_puts(b, ", ");
             operand_init(b, ns, &m->fields[q->set[i].field].type, &q->set[i].value);
+            eb_puts(b, q->set[i].arith == '+' ? ", DAL_SET_ADD" : q->set[i].arith == '-' ? ", DAL_SET_SUB"
+                                                                                : ", DAL_SET_ASSIGN");
             eb_puts(b, "},\n");
         }
         eb_puts(b, "};\n");

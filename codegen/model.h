@@ -135,6 +135,7 @@ typedef struct m_order {
 typedef struct m_set {
     size_t field;
     m_operand value;
+    char arith;           /* 0: field = value; '+' / '-': field = field + / - value */
 } m_set;
 
 typedef enum m_agg_fn { MAGG_GROUP = 0, MAGG_COUNT, MAGG_SUM, MAGG_AVG, MAGG_MIN, MAGG_MAX } m_agg_fn;

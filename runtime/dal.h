@@ -313,9 +313,16 @@ typedef struct dal_order {
     bool desc;
 } dal_order;
 
+typedef enum dal_set_op {
+    DAL_SET_ASSIGN = 0, /* field = value */
+    DAL_SET_ADD,        /* field = field + value (integer fields; the result must fit the field) */
+    DAL_SET_SUB         /* field = field - value */
+} dal_set_op;
+
 typedef struct dal_set {
     unsigned field;
     dal_operand value;
+    dal_set_op op;
 } dal_set;
 
 typedef enum dal_agg_fn {

@@ -863,6 +863,25 @@ static void query_end(query_call *qc)
     sq_plan_free(&qc->owned);
 }
 
+/* A NOT NULL failure on a column that the update sets by + or -: the result
+ * was out of the field's range (the SQL makes it NULL then). Fills err and
+ * returns DAL_ERR_CONSTRAINT, or DAL_OK when that is not the cause. */
+static dal_code arith_error(sq_conn *c, int rc, const dal_query *q, dal_error *err)
+{
+    if (rc != SQLITE_CONSTRAINT_NOTNULL || q->kind != DAL_Q_UPDATE)
+        return DAL_OK;
+    const char *msg = sqlite3_errmsg(c->db), *dot = strrchr(msg, '.');
+    for (size_t i = 0; dot != NULL && i < q->n_set; i++) {
+        const dal_field *f = &q->model->fields[q->set[i].field];
+        if (q->set[i].op != DAL_SET_ASSIGN && strcmp(dot + 1, f->column) == 0)
+            return dal_set_error(err, DAL_ERR_CONSTRAINT,
+                                 "%s.%s: the new %s.%s (%s %c the amount) is out of range for %s; nothing was changed",
+                                 q->model->name, q->name[0] ? q->name : "query", q->model->table, f->column,
+                                 f->column, q->set[i].op == DAL_SET_ADD ? '+' : '-', dal_type_name(f->type));
+    }
+    return DAL_OK;
+}
+
 /* Ordering the rows an UPDATE ... RETURNING gave back (SQLite returns them in
  * the order it changed them) by the query's order, ties by primary key: the
  * same order as a select, NULLs first ascending. */
@@ -922,7 +941,8 @@ static dal_code update_rows(dal_db *h, const dal_query *q, const dal_value *args
         write_ctx w = {.m = q->model, .q = q, .args = args};
         char what[160];
         snprintf(what, sizeof what, "%s.%s on", q->model->name, q->name[0] ? q->name : "query");
-        rc = write_error(qc.call.c, src, &w, err, what);
+        if ((rc = arith_error(qc.call.c, src, q, err)) == DAL_OK)
+            rc = write_error(qc.call.c, src, &w, err, what);
     }
     query_end(&qc);
     if (rc == DAL_OK && out->n > 1) {
@@ -962,7 +982,8 @@ static dal_code sq_exec(dal_db *h, const dal_query *q, const dal_value *args, in
         write_ctx w = {.m = q->model, .q = q, .args = args, .deleting = q->kind == DAL_Q_DELETE};
         char what[160];
         snprintf(what, sizeof what, "%s.%s on", q->model->name, q->name[0] ? q->name : "query");
-        rc = write_error(qc.call.c, src, &w, err, what);
+        if ((rc = arith_error(qc.call.c, src, q, err)) == DAL_OK)
+            rc = write_error(qc.call.c, src, &w, err, what);
     }
     query_end(&qc);
     return rc;

@@ -562,6 +562,24 @@ static void plan_update(plan_builder *pb)
             sq_buf_add(&pb->sql, ", ");
         sq_buf_ident(&pb->sql, f->column);
         sq_buf_add(&pb->sql, " = ");
+        if (q->set[i].op != DAL_SET_ASSIGN) {
+            /* a result out of the field's range becomes NULL, which the
+             * column's NOT NULL refuses (the backend names the cause) */
+            const char *op = q->set[i].op == DAL_SET_ADD ? " + " : " - ";
+            sq_buf_add(&pb->sql, "CASE WHEN ");
+            sq_buf_ident(&pb->sql, f->column);
+            sq_buf_add(&pb->sql, op);
+            add_operand(pb, &q->set[i].value, NULL);
+            sq_buf_add(&pb->sql, f->type == DAL_I32   ? " BETWEEN -2147483648 AND 2147483647 THEN "
+                                 : f->type == DAL_U32 ? " BETWEEN 0 AND 4294967295 THEN "
+                                 : f->type == DAL_U64 ? " BETWEEN 0 AND 9223372036854775807 THEN "
+                                                      : " BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ");
+            sq_buf_ident(&pb->sql, f->column);
+            sq_buf_add(&pb->sql, op);
+            add_operand(pb, &q->set[i].value, NULL);
+            sq_buf_add(&pb->sql, " END");
+            continue;
+        }
         add_operand(pb, &q->set[i].value, f);
     }
     if (q->n_set == 0)

@@ -543,6 +543,14 @@ dal_code swarm_task_claim_next(swarm_db *db, const char *agent, swarm_task *out,
  */
 dal_code swarm_task_claim_batch(swarm_db *db, const char *agent, int64_t n, swarm_task_list *out, dal_error *err);
 
+/*
+ * update Task.requeue(id: uuid) -> one {
+ *   set status = pending, assigned_to = null, retry_count = retry_count + 1, updated_at = now()
+ *   where id = $id
+ * }
+ */
+dal_code swarm_task_requeue(swarm_db *db, const char *id, dal_error *err);
+
 /* Run-time queries of Task (see dal_builder.h). Queries and conditions of
  * one model cannot be given to another's functions. */
 typedef struct swarm_task_query swarm_task_query;
@@ -1106,6 +1114,7 @@ extern const dal_query swarm_task_by_agent_query;
 extern const dal_query swarm_task_claim_query;
 extern const dal_query swarm_task_claim_next_query;
 extern const dal_query swarm_task_claim_batch_query;
+extern const dal_query swarm_task_requeue_query;
 extern const dal_query swarm_event_by_agent_query;
 extern const dal_query swarm_event_by_type_query;
 extern const dal_query swarm_event_since_query;

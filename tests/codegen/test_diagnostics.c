@@ -978,6 +978,35 @@ static const diag_case cases[] = {
      "and offset)\n"
      "query A.q() -> many { set id = 1 }\n"
      "                      ^\n"},
+    {"arith_other_field",
+     NS "model A { id int @id  n int  k int }\n"
+     "update A.q() -> count { set n = k + 1 }\n",
+     0,
+     "t.dal:3:33: error: 'k' here must be the field being set: write 'n = n + ...'\n"
+     "update A.q() -> count { set n = k + 1 }\n"
+     "                                ^\n"},
+    {"arith_not_integer",
+     NS "model A { id int @id  s text }\n"
+     "update A.q() -> count { set s = s + 1 }\n",
+     0,
+     "t.dal:3:29: error: 's' is text: + and - work on int, i32, u32 and u64 fields that are not optional\n"
+     "update A.q() -> count { set s = s + 1 }\n"
+     "                            ^\n"},
+    {"arith_optional_param",
+     NS "model A { id int @id  n int }\n"
+     "update A.q(k: int?) -> count { set n = n - $k }\n",
+     0,
+     "t.dal:3:44: error: parameter '$k' is int?: the amount of + or - is an integer (int, i32, u32 or u64) "
+     "parameter that is not optional\n"
+     "update A.q(k: int?) -> count { set n = n - $k }\n"
+     "                                           ^\n"},
+    {"arith_without_operator",
+     NS "model A { id int @id  n int }\n"
+     "update A.q() -> count { set n = n 1 }\n",
+     0,
+     "t.dal:3:35: error: expected '+' or '-' before '1'\n"
+     "update A.q() -> count { set n = n 1 }\n"
+     "                                  ^\n"},
     {"offset_in_update",
      NS "model A { id int @id  n int }\n"
      "update A.q() -> count { set n = 1 limit 5 offset 2 }\n",

@@ -639,6 +639,55 @@ static void test_task_claim_next(void **state)
     clear_agents(a, 2);
 }
 
+/* requeue: retry_count = retry_count + 1 in the same atomic update; a result
+ * out of the field's range (u32) is refused with the same error on every
+ * backend, and nothing changes. */
+static void test_task_requeue_arithmetic(void **state)
+{
+    swarm_db *db = *state;
+    swarm_agent a[1];
+    seed_agents(db, a, 1);
+    swarm_task t[2], got;
+    task_make(&t[0], 1, SWARM_TASK_PRIORITY_MEDIUM, 1);
+    task_make(&t[1], 2, SWARM_TASK_PRIORITY_MEDIUM, 2);
+    t[1].retry_count = UINT32_MAX;
+    CHECK(swarm_task_insert_many(db, t, 2, err));
+    swarm_task_init(&got);
+    bool found = false;
+    CHECK(swarm_task_claim_next(db, a[0].id, &got, &found, err));
+    assert_string_equal(got.id, t[0].id);
+    for (uint32_t i = 1; i <= 3; i++) {
+        CHECK(swarm_task_requeue(db, t[0].id, err));
+        CHECK(swarm_task_get(db, t[0].id, &got, &found, err));
+        assert_int_equal(got.retry_count, i);
+        assert_int_equal(got.status, SWARM_TASK_STATUS_PENDING);
+        assert_false(got.has_assigned_to);
+    }
+    /* inside a transaction, undone by its rollback */
+    swarm_tx *tx = swarm_begin(db, NULL);
+    assert_non_null(tx);
+    CHECK(swarm_task_requeue(swarm_tx_db(tx), t[0].id, err));
+    CHECK(swarm_rollback(tx, err));
+    swarm_tx_free(tx);
+    CHECK(swarm_task_get(db, t[0].id, &got, &found, err));
+    assert_int_equal(got.retry_count, 3);
+    /* 4294967295 + 1 does not fit a u32 */
+    dal_error e = {0};
+    assert_int_equal(swarm_task_requeue(db, t[1].id, &e), DAL_ERR_CONSTRAINT);
+    assert_string_equal(e.message, "Task.requeue: the new tasks.retry_count (retry_count + the amount) is out of "
+                                   "range for u32; nothing was changed");
+    CHECK(swarm_task_get(db, t[1].id, &got, &found, err));
+    assert_int_equal(got.retry_count, UINT32_MAX);
+    /* a task that does not exist: not found, as for every update -> one */
+    char missing[DAL_UUID_SIZE];
+    uuid_n(missing, 999);
+    assert_int_equal(swarm_task_requeue(db, missing, &e), DAL_ERR_NOT_FOUND);
+    swarm_task_clear(&got);
+    swarm_task_clear(&t[0]);
+    swarm_task_clear(&t[1]);
+    clear_agents(a, 1);
+}
+
 typedef struct next_racer {
     race *r;
     int k;
@@ -1655,6 +1704,7 @@ int main(int argc, char **argv)
         T(test_task_claim),
         T(test_task_claim_race),
         T(test_task_claim_next),
+        T(test_task_requeue_arithmetic),
         T(test_task_claim_next_race),
         T(test_event_sequence),
         T(test_event_queries),

@@ -275,7 +275,7 @@ static const dal_param q_finish_params[] = {{"id", DAL_UUID, NULL, 0}};
 static const dal_expr q_finish_id = {DAL_OP_EQ, TF_ID, P(0), NULL, NULL};
 static const dal_expr q_finish_todo = {DAL_OP_EQ, TF_STATUS, ENUMV(ST_TODO), NULL, NULL};
 static const dal_expr q_finish_where = {DAL_OP_AND, 0, NOARG, &q_finish_id, &q_finish_todo};
-static const dal_set q_finish_set[] = {{TF_STATUS, ENUMV(ST_DONE)}, {TF_TS, {DAL_ARG_NOW, 0, {0}}}};
+static const dal_set q_finish_set[] = {{TF_STATUS, ENUMV(ST_DONE), DAL_SET_ASSIGN}, {TF_TS, {DAL_ARG_NOW, 0, {0}}, DAL_SET_ASSIGN}};
 static const dal_query q_finish = {"finish", &m_task_model, DAL_Q_UPDATE, DAL_R_BOOL, 1, q_finish_params,
                                    &q_finish_where, 0, NULL, NOARG, NOARG, 2, q_finish_set, 0, NULL, 0, NULL, NULL,
                                    13};
@@ -284,7 +284,7 @@ static const dal_query q_finish = {"finish", &m_task_model, DAL_Q_UPDATE, DAL_R_
 static const dal_param q_reassign_params[] = {{"from", DAL_UUID, NULL, DAL_F_OPTIONAL},
                                               {"to", DAL_UUID, NULL, DAL_F_OPTIONAL}};
 static const dal_expr q_reassign_where = {DAL_OP_EQ, TF_OWNER, P(0), NULL, NULL};
-static const dal_set q_reassign_set[] = {{TF_OWNER, P(1)}};
+static const dal_set q_reassign_set[] = {{TF_OWNER, P(1), DAL_SET_ASSIGN}};
 static const dal_query q_reassign = {"reassign", &m_task_model, DAL_Q_UPDATE, DAL_R_COUNT, 2, q_reassign_params,
                                      &q_reassign_where, 0, NULL, NOARG, NOARG, 1, q_reassign_set, 0, NULL, 0, NULL,
                                      NULL, 14};

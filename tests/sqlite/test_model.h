@@ -183,9 +183,9 @@ static const dal_expr t_q3_where = {DAL_OP_EQ, TI_NOTE, {DAL_ARG_PARAM, 0, {0}},
 static const dal_param t_q4_params[] = {{"id", DAL_UUID, NULL, 0}, {"qty", DAL_INT, NULL, 0}};
 static const dal_expr t_q4_where = {DAL_OP_EQ, TI_ID, {DAL_ARG_PARAM, 0, {0}}, NULL, NULL};
 static const dal_set t_q4_set[] = {
-    {TI_QTY, {DAL_ARG_PARAM, 1, {0}}},
-    {TI_TS, {DAL_ARG_NOW, 0, {0}}},
-    {TI_FLAG, {DAL_ARG_VALUE, 0, {.type = DAL_BOOL, .as.i = 1}}},
+    {TI_QTY, {DAL_ARG_PARAM, 1, {0}}, DAL_SET_ASSIGN},
+    {TI_TS, {DAL_ARG_NOW, 0, {0}}, DAL_SET_ASSIGN},
+    {TI_FLAG, {DAL_ARG_VALUE, 0, {.type = DAL_BOOL, .as.i = 1}}, DAL_SET_ASSIGN},
 };
 
 /* delete Item.cheap(max: real) -> count { where price < $max and not (color = blue) } */
