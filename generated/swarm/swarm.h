@@ -541,7 +541,7 @@ dal_code swarm_task_claim_next(swarm_db *db, const char *agent, swarm_task *out,
  *   limit $n
  * }
  */
-dal_code swarm_task_claim_batch(swarm_db *db, const char *agent, int64_t n, swarm_task_list *out, dal_error *err);
+dal_code swarm_task_claim_batch(swarm_db *db, const char *agent, int64_t n_, swarm_task_list *out, dal_error *err);
 
 /*
  * update Task.requeue(id: uuid) -> one {
