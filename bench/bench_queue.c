@@ -254,7 +254,7 @@ typedef struct figures {
 
 void bench_queue_run(const char *dir, bool quick, bool json, FILE *table)
 {
-    queue_env q = {.queue = quick ? 1000 : 8000, .gets = quick ? 2000 : 20000, .n_tasks = 10000};
+    queue_env q = {.queue = quick ? 600 : 8000, .gets = quick ? 1500 : 20000, .n_tasks = 10000};
     int rounds = quick ? 3 : 7;
     char path[600], url[620];
     snprintf(path, sizeof path, "%s/queue.db", dir);
