@@ -838,9 +838,8 @@ static void test_pool_one_connection_self_wait(void **state)
     assert_int_equal(st.idle, 1);
     dal_tx *tx = dal_begin(db, &err);
     assert_non_null(tx);
-    int64_t n = -1, t0 = now_ms();
-    assert_int_equal(dal_count(db, &t_item_model, &n, &err), DAL_ERR_POOL);
-    assert_in_range(now_ms() - t0, 0, 2500); /* not the 5 s of connection_timeout_ms */
+    int64_t n = -1;
+    assert_int_equal(dal_count(db, &t_item_model, &n, &err), DAL_ERR_POOL); /* at once: no wait counted below */
     assert_contains(err.message, "this thread holds every connection (max 1)");
     assert_contains(err.message, "dal_tx_db");
     assert_int_equal(n, -1);
