@@ -925,7 +925,10 @@ static int cmp_rows(const void *a, const void *b)
     return 0;
 }
 
-/* An update that returns its rows: one UPDATE ... RETURNING statement. */
+/* An update that returns its rows: one UPDATE ... RETURNING statement, in a
+ * transaction of its own (a savepoint inside the caller's), so that rows it
+ * could not hand back (a row that does not decode, no memory) are not
+ * changed either. */
 static dal_code update_rows(dal_db *h, const dal_query *q, const dal_value *args, size_t max_rows, dal_list *out,
                             dal_error *err)
 {
@@ -933,6 +936,11 @@ static dal_code update_rows(dal_db *h, const dal_query *q, const dal_value *args
     dal_code rc = query_start(h, q, args, &qc, err);
     if (rc != DAL_OK)
         return rc;
+    if ((rc = atomic_begin(&qc.call, err)) != DAL_OK) {
+        sqlite3_reset(qc.stmt);
+        query_end(&qc);
+        return rc;
+    }
     int src = sq_step(qc.call.c, qc.stmt);
     if (src == SQLITE_ROW || src == SQLITE_DONE) {
         rc = read_rows_from(qc.call.c, qc.stmt, src, q->model, q->model->table, max_rows, out, err);
@@ -943,6 +951,11 @@ static dal_code update_rows(dal_db *h, const dal_query *q, const dal_value *args
         snprintf(what, sizeof what, "%s.%s on", q->model->name, q->name[0] ? q->name : "query");
         if ((rc = arith_error(qc.call.c, src, q, err)) == DAL_OK)
             rc = write_error(qc.call.c, src, &w, err, what);
+    }
+    dal_code end = atomic_end(&qc.call, rc, err);
+    if (rc == DAL_OK && end != DAL_OK) {
+        dal_record_list_free(q->model, out);
+        rc = end;
     }
     query_end(&qc);
     if (rc == DAL_OK && out->n > 1) {
