@@ -822,6 +822,45 @@ static void test_pool_exhaustion(void **state)
     dal_close(db);
 }
 
+/* An update that returns its row and cannot hand it back (a stored value
+ * that does not decode) changes nothing: the row is still there to claim. */
+static void test_update_returning_is_atomic(void **state)
+{
+    (void)state;
+    char path[300];
+    dal_db *db = open_fresh(path, sizeof path, NULL);
+    dal_error err = {0};
+    t_item a, b, out;
+    item_make(&a, "small", 1);
+    item_make(&b, "big", 9);
+    insert_ok(db, &a);
+    insert_ok(db, &b);
+    sqlite3 *raw;
+    dal_sqlite_conn *conn = dal_sqlite_acquire(db, &raw, &err);
+    assert_non_null(conn);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE items SET data = '{not json' WHERE name = 'big'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    dal_sqlite_release(db, conn);
+    dal_value red = {.type = DAL_ENUM, .as.i = T_COLOR_RED};
+    bool found = false;
+    dal_record_init(&t_item_model, &out);
+    assert_int_equal(dal_query_one(db, &t_item_first_of_query, &red, &out, &found, &err), DAL_ERR_SERIALIZATION);
+    assert_false(found);
+    conn = dal_sqlite_acquire(db, &raw, &err);
+    assert_int_equal(raw_int(raw, "SELECT count(*) FROM items WHERE flag = 1"), 0); /* not changed */
+    assert_int_equal(sqlite3_exec(raw, "UPDATE items SET data = '{}' WHERE name = 'big'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    dal_sqlite_release(db, conn);
+    assert_int_equal(dal_query_one(db, &t_item_first_of_query, &red, &out, &found, &err), DAL_OK);
+    assert_true(found);
+    assert_string_equal(out.name, "big");
+    assert_true(out.flag);
+    dal_record_clear(&t_item_model, &a);
+    dal_record_clear(&t_item_model, &b);
+    dal_record_clear(&t_item_model, &out);
+    dal_close(db);
+}
+
 /* max_connections=1 alone is accepted (min_idle follows it down); a root
  * read from the thread whose transaction holds the only connection fails at
  * once with a pool error that says why, instead of waiting
@@ -1378,6 +1417,7 @@ int main(void)
         cmocka_unit_test(test_missing_index_added_on_open),
         cmocka_unit_test(test_pool_exhaustion),
         cmocka_unit_test(test_pool_one_connection_self_wait),
+        cmocka_unit_test(test_update_returning_is_atomic),
         cmocka_unit_test(test_pool_idle_timeout),
         cmocka_unit_test(test_pool_status_figures),
         cmocka_unit_test(test_corrupt_values),
