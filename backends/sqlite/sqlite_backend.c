@@ -182,6 +182,8 @@ static void release_conn(sq_state *st, sq_conn *c)
             sq_run(c, rb);
         broken = !sqlite3_get_autocommit(c->db);
     }
+    if (!broken)
+        sq_wal_upkeep(c);
     dal_pool_release(st->pool, c, broken);
 }
 

@@ -155,6 +155,7 @@ typedef struct sq_conn {
     sqlite3_stmt *global[SQG_N];
     sq_adhoc adhoc[SQ_ADHOC_SLOTS];
     uint64_t tick;
+    int wal_frames;             /* the log's frames after the last commit, until sq_wal_upkeep */
 } sq_conn;
 
 /* The write-ahead log after a commit: at SQ_WAL_PASSIVE_FRAMES frames a
@@ -198,6 +199,10 @@ struct sq_state {
     pthread_t *tx_threads;
     size_t n_tx_threads, cap_tx_threads;
 };
+
+/* The checkpoint the last commits call for (see SQ_WAL_TRUNCATE_FRAMES);
+ * run when a connection goes back to the pool. */
+void sq_wal_upkeep(sq_conn *c);
 
 /* Pool hooks. */
 void *sq_conn_open(void *ctx, dal_error *err);
