@@ -155,8 +155,8 @@ static dal_code call_begin(dal_db *h, sq_call *call, bool writes, dal_error *err
         sq_state *st = call->st;
         pthread_mutex_lock(&st->write_mu);
         uint64_t ticket = st->write_next++;
-        while (ticket != st->write_serving)
-            pthread_cond_wait(&st->write_turn, &st->write_mu);
+        while (ticket != st->write_serving) /* woken with the few whose ticket shares the slot */
+            pthread_cond_wait(&st->write_turn[ticket % SQ_WRITE_TURN_SLOTS], &st->write_mu);
         pthread_mutex_unlock(&st->write_mu);
         call->queued = true;
     }
@@ -167,7 +167,7 @@ static void write_turn_end(sq_state *st)
 {
     pthread_mutex_lock(&st->write_mu);
     st->write_serving++;
-    pthread_cond_broadcast(&st->write_turn);
+    pthread_cond_broadcast(&st->write_turn[st->write_serving % SQ_WRITE_TURN_SLOTS]);
     pthread_mutex_unlock(&st->write_mu);
 }
 
@@ -1324,7 +1324,8 @@ static void state_free(sq_state *st)
     free(st->path);
     free(st->tx_threads);
     pthread_mutex_destroy(&st->tx_lock);
-    pthread_cond_destroy(&st->write_turn);
+    for (int i = 0; i < SQ_WRITE_TURN_SLOTS; i++)
+        pthread_cond_destroy(&st->write_turn[i]);
     pthread_mutex_destroy(&st->write_mu);
     free(st);
 }
@@ -1505,7 +1506,8 @@ static dal_code sq_open(dal_db *db, dal_error *err)
     strcpy(st->path, db->path);
     pthread_mutex_init(&st->tx_lock, NULL);
     pthread_mutex_init(&st->write_mu, NULL);
-    pthread_cond_init(&st->write_turn, NULL);
+    for (int i = 0; i < SQ_WRITE_TURN_SLOTS; i++)
+        pthread_cond_init(&st->write_turn[i], NULL);
     atomic_init(&st->n_tx, 0);
     st->schema = db->schema;
     st->opts = db->opts;

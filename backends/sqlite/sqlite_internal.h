@@ -172,6 +172,8 @@ typedef struct sq_conn {
 #define SQ_WAL_TRUNCATE_WAIT_MS 250
 #define SQ_WAL_RETRY_FRAMES 100
 
+#define SQ_WRITE_TURN_SLOTS 32
+
 /* The backend's state of one open database (dal_db.state), shared by every
  * handle and connection; read-only after open except through the pool. */
 struct sq_state {
@@ -191,7 +193,7 @@ struct sq_state {
      * of sleeping in SQLite's busy handler (which favours whoever happens
      * to retry first) */
     pthread_mutex_t write_mu;
-    pthread_cond_t write_turn;
+    pthread_cond_t write_turn[SQ_WRITE_TURN_SLOTS]; /* [ticket % slots]: wakes only that ticket's waiter */
     uint64_t write_next, write_serving;
     /* write-ahead log upkeep (see SQ_WAL_TRUNCATE_FRAMES) */
     atomic_int wal_truncating;  /* a connection is trying a RESTART checkpoint */
