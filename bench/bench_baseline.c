@@ -34,7 +34,7 @@ static const char *const stmt_sql[ST_N] = {
     /* the next pending task, highest priority first, then oldest: picked and
      * changed in one statement, under the write lock */
     [ST_CLAIM_NEXT] = "UPDATE tasks SET status = 'assigned', assigned_to = ?, updated_at = ? "
-                      "WHERE rowid = (SELECT rowid FROM tasks WHERE status = 'pending' "
+                      "WHERE id = (SELECT id FROM tasks WHERE status = 'pending' "
                       "ORDER BY priority DESC, created_at ASC, id ASC LIMIT 1) "
                       "RETURNING id, task_type, priority, status, assigned_to, payload, result, error, "
                       "retry_count, max_retries, dependencies, created_at, updated_at, started_at, completed_at",
