@@ -900,9 +900,11 @@ static void check_field(checker *c, model_ctx *mc, fe_names *folded, size_t fi, 
                 f->sequence = true;
         } else if (tok_is(a->name, "column")) {
             f->column = storage_name(c, a, "column");
+        } else if (tok_is(a->name, "renamed_from")) {
+            f->renamed_from = storage_name(c, a, "field");
         } else {
             static const char *const known[] = {"id", "default", "index", "unique", "ref",
-                                                "updated_now", "sequence", "column"};
+                                                "updated_now", "sequence", "column", "renamed_from"};
             nearest best = {0};
             for (size_t k = 0; k < sizeof known / sizeof *known; k++)
                 consider_str(&best, a->name, known[k], -1);
@@ -983,8 +985,14 @@ static void check_model_attrs(checker *c, model_ctx *mc, decl_index **idx, size_
                 m->n_pk = n;
             }
             free(parts);
+        } else if (tok_is(a->name, "renamed_from")) {
+            if (m->renamed_from) {
+                diag_error_at(c->d, a->at, "@@renamed_from is given twice in model %s", m->name);
+                continue;
+            }
+            m->renamed_from = storage_name(c, a, "model");
         } else {
-            static const char *const known[] = {"table", "index", "unique", "id"};
+            static const char *const known[] = {"table", "index", "unique", "id", "renamed_from"};
             nearest best = {0};
             for (size_t k = 0; k < sizeof known / sizeof *known; k++)
                 consider_str(&best, a->name, known[k], -1);

@@ -275,6 +275,8 @@ static void field_init(ebuf *b, const m_schema *s, const char *st, const char *n
     }
     if (ref != NULL)
         eb_printf(b, "        .ref = &%s,\n", ref);
+    if (f != NULL && f->renamed_from != NULL)
+        eb_printf(b, "        .renamed_from = \"%s\",\n", f->renamed_from);
     eb_puts(b, "    },\n");
 }
 
@@ -361,6 +363,8 @@ static void model_tables(ebuf *b, const m_schema *s, const m_model *m)
               n->r.type, m->n_fields, n->r.fields, m->n_pk, n->pk);
     if (m->n_indexes > 0)
         eb_printf(b, "    .n_indexes = %zu,\n    .indexes = %s,\n", m->n_indexes, n->indexes);
+    if (m->renamed_from != NULL)
+        eb_printf(b, "    .renamed_from = \"%s\",\n", m->renamed_from);
     eb_puts(b, "};\n\n");
 }
 

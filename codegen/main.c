@@ -2,6 +2,7 @@
  * main.c - the dalc command line.
  *
  *   dalc [--out DIR] [--check] [--version] [--help] FILE.dal
+ *   dalc --plan FROM TO.dal
  *
  * Writes DIR/<namespace>/<namespace>.h and .c. Exit status: 0 done, 1 the
  * schema has errors (all of them printed, nothing written), 2 usage or I/O.
@@ -15,22 +16,30 @@
 
 #include "emit.h"
 #include "frontend.h"
+#include "plan.h"
 
 #define MAX_SCHEMA_BYTES (64u * 1024u * 1024u)
 
 static void usage(FILE *to)
 {
     fputs("usage: dalc [--out DIR] [--check] [--version] [--help] FILE.dal\n"
+          "       dalc --plan FROM TO.dal\n"
           "\n"
           "Compiles a .dal schema into C: DIR/<namespace>/<namespace>.h and .c\n"
           "(DIR defaults to the current directory).\n"
           "\n"
           "  --out DIR   where to write the generated files\n"
           "  --check     check the schema only; write nothing\n"
+          "  --plan FROM TO.dal\n"
+          "              print the migration plan from FROM (an earlier .dal file, or an\n"
+          "              SQLite database made by dal: its recorded schema) to TO.dal: every\n"
+          "              change a program of TO makes when it opens such a database, and\n"
+          "              those that need a decision with what to write (exit status 3)\n"
           "  --version   print dalc's version\n"
           "  --help      print this help\n"
           "\n"
-          "Exit status: 0 ok, 1 the schema has errors, 2 usage or I/O error.\n",
+          "Exit status: 0 ok, 1 the schema has errors, 2 usage or I/O error,\n"
+          "3 (--plan) a change needs a decision.\n",
           to);
 }
 
@@ -182,6 +191,13 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--version") == 0) {
             printf("dalc %s (dal ABI %d)\n", DALC_VERSION, DAL_ABI_EXPECTED);
             return 0;
+        } else if (strcmp(a, "--plan") == 0) {
+            if (i + 2 >= argc || i + 3 != argc) {
+                fprintf(stderr, "dalc: --plan takes two arguments: FROM (a .dal file or a database) and TO.dal\n");
+                usage(stderr);
+                return 2;
+            }
+            return dalc_plan(argv[i + 1], argv[i + 2]);
         } else if (strcmp(a, "--check") == 0) {
             check_only = true;
         } else if (strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0) {

@@ -21,6 +21,7 @@ static void model_free(m_model *m)
         free(m->fields[i].name);
         free(m->fields[i].column);
         free(m->fields[i].def.s);
+        free(m->fields[i].renamed_from);
     }
     for (size_t i = 0; i < m->n_indexes; i++) {
         free(m->indexes[i].name);
@@ -29,6 +30,7 @@ static void model_free(m_model *m)
     free(m->name);
     free(m->snake);
     free(m->table);
+    free(m->renamed_from);
     free(m->fields);
     free(m->pk);
     free(m->indexes);

@@ -75,6 +75,7 @@ typedef struct m_field {
     struct m_model *ref_model;   /* @ref, or NULL */
     size_t ref_field;
     m_on_delete on_delete;
+    char *renamed_from;   /* @renamed_from("old"), or NULL */
     int line;
 } m_field;
 
@@ -101,6 +102,7 @@ typedef struct m_model {
     size_t *pk;           /* field indexes, key order */
     size_t n_indexes;
     m_index *indexes;     /* declared (@index, @@index, @unique, @@unique) then derived */
+    char *renamed_from;   /* @@renamed_from("Old"), or NULL */
     int line;
 } m_model;
 

@@ -52,7 +52,7 @@ typedef enum dal_code {
                             * was changed, so retrying the call (or the whole transaction) is safe */
 } dal_code;
 
-#define DAL_ERROR_MESSAGE_SIZE 512
+#define DAL_ERROR_MESSAGE_SIZE 2048
 
 typedef struct dal_error {
     dal_code code;
@@ -232,6 +232,7 @@ typedef struct dal_field {
     size_t has_offset;     /* offsetof the bool has_<name>, for optional scalars; DAL_NO_OFFSET otherwise */
     dal_default def;
     const dal_ref *ref;    /* foreign key, or NULL */
+    const char *renamed_from; /* @renamed_from("old"): the field's earlier name, or NULL */
 } dal_field;
 
 #define DAL_NO_OFFSET ((size_t)-1)
@@ -259,6 +260,7 @@ typedef struct dal_model {
     const unsigned *pk;    /* field indexes of the primary key, in key order */
     size_t n_indexes;
     const dal_index *indexes;
+    const char *renamed_from; /* @@renamed_from("Old"): the model's earlier name, or NULL */
 } dal_model;
 
 /* Queries: the where tree, orders, sets and aggregates of a declared query (or
@@ -460,12 +462,22 @@ bool dal_json_equal(const cJSON *a, const cJSON *b);
 typedef struct dal_db dal_db;
 typedef struct dal_tx dal_tx;
 
+/* What open does when the database was made by another version of the
+ * schema (docs/migrations.md). */
+typedef enum dal_migrate_mode {
+    DAL_MIGRATE_AUTO = 0, /* apply the safe and declared changes, in one transaction */
+    DAL_MIGRATE_CHECK,    /* refuse any pending change, listing them all */
+    DAL_MIGRATE_OFF,      /* open only a database at exactly this schema (or a new one) */
+    DAL_MIGRATE_DOWN      /* take a database at a later recorded version back to this one */
+} dal_migrate_mode;
+
 typedef struct dal_options {
     unsigned max_connections;        /* default 16 */
     unsigned min_idle;               /* default 2 (at most max_connections when a URL sets only that) */
     unsigned connection_timeout_ms;  /* default 30000 */
     unsigned idle_timeout_ms;        /* default 300000 */
     unsigned busy_timeout_ms;        /* default 30000 */
+    dal_migrate_mode migrate;        /* default DAL_MIGRATE_AUTO; URL: migrate=auto|check|off|down */
 } dal_options;
 
 /* Fills o with the defaults above. */
@@ -550,6 +562,13 @@ typedef struct dal_checkpoint_info {
 dal_code dal_checkpoint_report(dal_db *db, dal_checkpoint_info *info, dal_error *err);
 dal_code dal_storage_size(dal_db *db, uint64_t *bytes, dal_error *err);
 dal_code dal_pool_status_get(dal_db *db, dal_pool_status *st, dal_error *err);
+
+/* Copies every row of every model of src into dst, which must be an empty
+ * database of the same schema (equal canonical documents), on any backends
+ * (memory to SQLite and back): one transaction on dst, every value kept as it
+ * is (keys, @sequence numbers, timestamps, @updated_now), dst's sequences
+ * continuing after the copied numbers. On failure dst is unchanged. */
+dal_code dal_copy_all(dal_db *src, dal_db *dst, dal_error *err);
 
 #ifdef __cplusplus
 }

@@ -108,6 +108,10 @@ typedef struct dal_backend {
     /* true: URL options the facade does not know are the backend's (e.g.
      * libpq's own): they stay in db->path after a '?', "k=v&k2=v2". */
     bool own_url_options;
+    /* Like insert, but every field is stored as given, @sequence values
+     * too; the sequences then continue after the largest value stored
+     * (dal_copy_all). NULL: the backend cannot import. */
+    dal_code (*import)(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err);
 } dal_backend;
 
 /* The backends compiled into this library (a NULL-terminated array made by the

@@ -29,6 +29,7 @@ void dal_options_default(dal_options *o)
     o->connection_timeout_ms = 30000;
     o->idle_timeout_ms = 300000;
     o->busy_timeout_ms = 30000;
+    o->migrate = DAL_MIGRATE_AUTO;
 }
 
 typedef struct option_slot {
@@ -84,6 +85,16 @@ static dal_code parse_option(const char *url, const char *pair, size_t len, dal_
     size_t klen = (size_t)(eq - pair);
     const char *val = eq + 1;
     size_t vlen = len - klen - 1;
+    if (klen == 7 && memcmp(pair, "migrate", 7) == 0) {
+        static const char *const modes[] = {"auto", "check", "off", "down"};
+        for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+            if (strlen(modes[i]) == vlen && memcmp(modes[i], val, vlen) == 0) {
+                o->migrate = (dal_migrate_mode)i;
+                return DAL_OK;
+            }
+        return dal_set_error(err, DAL_ERR_INVALID, "URL '%s': option migrate wants auto, check, off or down, got '%.*s'",
+                             url, (int)(vlen > 64 ? 64 : vlen), val);
+    }
     for (size_t i = 0; i < N_OPTION_SLOTS; i++) {
         if (strlen(option_slots[i].name) != klen || memcmp(option_slots[i].name, pair, klen) != 0)
             continue;
@@ -110,7 +121,7 @@ static dal_code parse_option(const char *url, const char *pair, size_t len, dal_
     }
     return dal_set_error(err, DAL_ERR_INVALID,
                          "URL '%s': unknown option '%.*s' (known: max_connections, min_idle, "
-                         "connection_timeout_ms, idle_timeout_ms, busy_timeout_ms)",
+                         "connection_timeout_ms, idle_timeout_ms, busy_timeout_ms, migrate)",
                          url, (int)(klen > 64 ? 64 : klen), pair);
 }
 

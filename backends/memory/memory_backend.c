@@ -757,7 +757,24 @@ static void keep_sequences(const mem_table *t, const void *old, void *data, void
 /* Writes                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static dal_code insert_one(wctx *w, mem_table *t, void *obj)
+/* Raises the @sequence counters of t to at least obj's values (rows
+ * imported with their numbers, dal_copy_all). */
+static void import_sequences(mem_table *t, const void *obj)
+{
+    const dal_model *m = t->m;
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dal_field *f = &m->fields[i];
+        if (!(f->flags & DAL_F_SEQUENCE))
+            continue;
+        dal_value v = dal_field_value(f, obj);
+        uint64_t u = f->type == DAL_U32 || f->type == DAL_U64 ? v.as.u : v.as.i < 0 ? 0 : (uint64_t)v.as.i;
+        if (u > t->seq[i])
+            t->seq[i] = u;
+    }
+}
+
+/* keep_seq: the row keeps the @sequence values it has (an import). */
+static dal_code insert_one(wctx *w, mem_table *t, void *obj, bool keep_seq)
 {
     mem_row *r;
     if (!undo_reserve(w->log, 1))
@@ -766,7 +783,10 @@ static dal_code insert_one(wctx *w, mem_table *t, void *obj)
     if (rc != DAL_OK)
         return rc;
     void *d = mem_data(t, r);
-    assign_sequences(t, d, obj);
+    if (keep_seq)
+        import_sequences(t, obj);
+    else
+        assign_sequences(t, d, obj);
     if ((rc = check_unique(w, t, d, NULL)) != DAL_OK) {
         row_free(t, r);
         return rc;
@@ -819,7 +839,7 @@ static void seq_restore(const seq_saved *s)
     memcpy(s->seq, s->local, s->n * sizeof *s->seq);
 }
 
-static dal_code mem_insert(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err)
+static dal_code insert_rows(dal_db *h, const dal_model *m, void *objs, size_t n, bool keep_seq, dal_error *err)
 {
     access a;
     dal_code rc = enter(h, true, &a, err);
@@ -837,7 +857,7 @@ static dal_code mem_insert(dal_db *h, const dal_model *m, void *objs, size_t n, 
     if (!table_reserve(t, n))
         rc = w_nomem(&w, t);
     for (size_t i = 0; i < n && rc == DAL_OK; i++) {
-        rc = insert_one(&w, t, (char *)objs + i * m->size);
+        rc = insert_one(&w, t, (char *)objs + i * m->size, keep_seq);
         if (rc != DAL_OK && n > 1)
             dal_error_prefix(err, "row %zu of %zu", i + 1, n);
     }
@@ -846,6 +866,16 @@ static dal_code mem_insert(dal_db *h, const dal_model *m, void *objs, size_t n, 
     rc = stmt_end(&w, rc);
     leave(&a, &w.cnt);
     return rc;
+}
+
+static dal_code mem_insert(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err)
+{
+    return insert_rows(h, m, objs, n, false, err);
+}
+
+static dal_code mem_import(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err)
+{
+    return insert_rows(h, m, objs, n, true, err);
 }
 
 /* The row with the given key values, or NULL. */
@@ -917,7 +947,7 @@ static dal_code write_one(dal_db *h, const dal_model *m, void *obj, bool upsert,
     else if (!table_reserve(t, 1))
         rc = w_nomem(&w, t);
     else
-        rc = insert_one(&w, t, obj);
+        rc = insert_one(&w, t, obj, false);
     if (rc != DAL_OK)
         seq_restore(&saved);
     rc = stmt_end(&w, rc);
@@ -1713,8 +1743,14 @@ static mem_store *named_store(const dal_schema *s, const char *name, dal_error *
     while (st != NULL && strcmp(st->name, name) != 0)
         st = st->next;
     if (st != NULL && st->schema != s) {
-        dal_set_error(err, DAL_ERR_INVALID, "memory store '%s' is open with schema '%s', not '%s'", name,
-                      st->schema->ns, s->ns);
+        /* an in-process store holds the structs of the schema that made it:
+         * it is never migrated while open (docs/migrations.md) */
+        dal_set_error(err, DAL_ERR_MIGRATION,
+                      "memory store '%s' is open with schema '%s@%s', this program's schema is '%s@%s': an "
+                      "in-process store is not migrated; close every handle of it first (it then starts empty "
+                      "with this schema)",
+                      name, st->schema->ns, st->schema->version ? st->schema->version : "", s->ns,
+                      s->version ? s->version : "");
         st = NULL;
     } else if (st != NULL) {
         st->handles++;
@@ -1837,4 +1873,5 @@ const dal_backend dal_memory_backend = {
     .storage_size = mem_storage_size,
     .pool_status = mem_pool_status,
     .count_query = mem_count_query_call,
+    .import = mem_import,
 };

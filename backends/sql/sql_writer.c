@@ -170,8 +170,13 @@ static const char *on_delete_sql(dal_on_delete d)
 
 static void add_table_ddl(sq_buf *b, const sq_dialect *d, const dal_model *m)
 {
+    sq_table_ddl(b, d, m, m->table);
+}
+
+void sq_table_ddl(sq_buf *b, const sq_dialect *d, const dal_model *m, const char *table)
+{
     sq_buf_add(b, "CREATE TABLE IF NOT EXISTS ");
-    sq_buf_ident(b, m->table);
+    sq_buf_ident(b, table);
     sq_buf_add(b, " (\n");
     for (size_t i = 0; i < m->n_fields; i++) {
         const dal_field *f = &m->fields[i];

@@ -121,6 +121,9 @@ dal_code sq_count_plan_build(const sq_dialect *d, const dal_query *q, sq_plan *o
 
 /* The DDL of the whole schema, statements separated by ";\n". */
 char *sq_schema_ddl(const sq_dialect *d, const dal_schema *s);
+/* CREATE TABLE IF NOT EXISTS of model m under the name table (a migration
+ * builds the new shape beside the old table). */
+void sq_table_ddl(sq_buf *b, const sq_dialect *d, const dal_model *m, const char *table);
 
 /* The SQL text of q in dialect d and the values bound to its placeholders as
  * a JSON array (text-valued enum members by name, "now" for the call's

@@ -614,6 +614,58 @@ static dal_code sq_insert(dal_db *h, const dal_model *m, void *objs, size_t n, d
     return rc;
 }
 
+/* dal_copy_all: rows stored with their own @sequence values, then each
+ * sequence raised to at least the largest of them, all or nothing. */
+static dal_code sq_import(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err)
+{
+    sq_call call;
+    int mi;
+    const sq_model_sql *ms = model_sql(state_of(h), m, &mi, err);
+    if (ms == NULL)
+        return DAL_ERR_INVALID;
+    dal_code rc = call_begin(h, &call, true, err);
+    if (rc != DAL_OK)
+        return rc;
+    if ((rc = atomic_begin(&call, err)) == DAL_OK) {
+        sqlite3_stmt *s = sq_model_stmt(call.c, mi, SQ_INSERT, err);
+        if (s == NULL)
+            rc = err ? err->code : DAL_ERR_DATABASE;
+        for (size_t k = 0; k < n && rc == DAL_OK; k++) {
+            void *obj = (char *)objs + k * m->size;
+            if ((rc = bind_all_fields(s, m, obj, err)) == DAL_OK)
+                rc = run_row_write(call.c, s, m, obj, "import into", err);
+        }
+        for (size_t q = 0; q < ms->n_seq && rc == DAL_OK && n > 0; q++) {
+            const dal_field *f = &m->fields[ms->seq_fields[q]];
+            int64_t top = 0;
+            for (size_t k = 0; k < n; k++) {
+                dal_value v = dal_field_value(f, (char *)objs + k * m->size);
+                int64_t x = f->type == DAL_U64 && v.as.u > INT64_MAX ? INT64_MAX : v.as.i;
+                if (x > top)
+                    top = x;
+            }
+            sqlite3_stmt *up = NULL;
+            int src = sqlite3_prepare_v2(call.c->db,
+                                         "INSERT INTO \"dal_sequences\" (\"tbl\", \"col\", \"value\") VALUES (?, ?, ?) "
+                                         "ON CONFLICT (\"tbl\", \"col\") DO UPDATE SET \"value\" = "
+                                         "max(\"value\", excluded.\"value\")",
+                                         -1, &up, NULL);
+            if (src == SQLITE_OK) {
+                sqlite3_bind_text(up, 1, m->table, -1, SQLITE_STATIC);
+                sqlite3_bind_text(up, 2, f->column, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(up, 3, top);
+                src = sq_run(call.c, up);
+            }
+            sqlite3_finalize(up);
+            if (src != SQLITE_OK)
+                rc = sq_error(call.c, src, err, "raising the sequence %s.%s", m->table, f->column);
+        }
+        rc = atomic_end(&call, rc, err);
+    }
+    call_end(&call);
+    return rc;
+}
+
 /* Begins a call on h (write: it changes rows) and gives m's prepared
  * statement for op in *stmt. On DAL_OK the caller ends the call; on an error
  * before the call began, nothing is left to end (*began false). */
@@ -1417,121 +1469,11 @@ static dal_code create_file(const char *path, dal_error *err)
     return DAL_OK;
 }
 
-static dal_code query_int(sq_conn *c, const char *sql, const char *text, int64_t *out, dal_error *err)
+static dal_code make_pool(sq_state *st, dal_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    int src = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL);
-    if (src == SQLITE_OK && text != NULL)
-        sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
-    if (src == SQLITE_OK && (src = sq_step(c, s)) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(s, 0);
-        src = SQLITE_OK;
-    }
-    sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading the schema of '%s'", DAL_CLIPPED(c->st->path));
-}
-
-/* The newest schema_migrations name into buf ("" when the table is empty). */
-static dal_code stored_schema(sq_conn *c, char *buf, size_t size, dal_error *err)
-{
-    sqlite3_stmt *s = NULL;
-    int src = sqlite3_prepare_v2(c->db,
-                                 "SELECT \"name\" FROM \"schema_migrations\" ORDER BY \"version\" DESC, rowid DESC "
-                                 "LIMIT 1",
-                                 -1, &s, NULL);
-    buf[0] = '\0';
-    if (src == SQLITE_OK && (src = sq_step(c, s)) == SQLITE_ROW) {
-        const unsigned char *name = sqlite3_column_text(s, 0);
-        snprintf(buf, size, "%s", name ? (const char *)name : "");
-        src = SQLITE_OK;
-    } else if (src == SQLITE_DONE) {
-        src = SQLITE_OK;
-    }
-    sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading schema_migrations of '%s'", DAL_CLIPPED(c->st->path));
-}
-
-/* Plain indexes are not part of the schema version: a query added to the
- * schema adds its index to databases made before. The DDL is all "IF NOT
- * EXISTS", so running it again creates exactly what is missing. */
-static dal_code add_missing_indexes(sq_conn *c, const char *name, dal_error *err)
-{
-    char *ddl = sq_schema_ddl(&sq_sqlite_dialect, c->st->schema);
-    if (ddl == NULL)
-        return dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
-    int src = sq_exec_text(c, ddl);
-    free(ddl);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "adding the indexes of schema '%s'", name);
-}
-
-static dal_code create_schema(sq_conn *c, const char *name, dal_error *err)
-{
-    char *ddl = sq_schema_ddl(&sq_sqlite_dialect, c->st->schema);
-    if (ddl == NULL)
-        return dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
-    int src = sq_exec_text(c, ddl);
-    free(ddl);
-    if (src != SQLITE_OK)
-        return sq_error(c, src, err, "creating the tables of schema '%s'", name);
-    src = sq_exec_text(c, "CREATE TABLE IF NOT EXISTS \"schema_migrations\" (\"version\" INTEGER NOT NULL, "
-                          "\"name\" TEXT NOT NULL, \"applied_at\" INTEGER NOT NULL)");
-    sqlite3_stmt *s = NULL;
-    if (src == SQLITE_OK)
-        src = sqlite3_prepare_v2(c->db,
-                                 "INSERT INTO \"schema_migrations\" (\"version\", \"name\", \"applied_at\") "
-                                 "VALUES (?, ?, ?)",
-                                 -1, &s, NULL);
-    if (src == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, 1);
-        sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, dal_now_us());
-        src = sq_run(c, s);
-    }
-    sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "recording schema '%s'", name);
-}
-
-/* Inside one write transaction: a new database gets the schema's tables and
- * a schema_migrations row "<ns>@<version>"; an existing one must carry the
- * same name. */
-static dal_code setup_schema(sq_conn *c, dal_error *err)
-{
-    const dal_schema *sch = c->st->schema;
-    char name[256], stored[256];
-    snprintf(name, sizeof name, "%s@%s", sch->ns, sch->version ? sch->version : "");
-    dal_code rc = run_global(c, SQG_BEGIN, "begin", err);
-    if (rc != DAL_OK)
-        return rc;
-    int64_t has_table = 0, n_tables = 0;
-    rc = query_int(c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", "schema_migrations",
-                   &has_table, err);
-    if (rc == DAL_OK && has_table)
-        rc = stored_schema(c, stored, sizeof stored, err);
-    if (rc == DAL_OK && (!has_table || stored[0] == '\0'))
-        rc = query_int(c, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE ?", "sqlite\\_%",
-                       &n_tables, err);
-    if (rc == DAL_OK) {
-        if (has_table && stored[0] != '\0') {
-            if (strcmp(stored, name) != 0)
-                rc = dal_set_error(err, DAL_ERR_MIGRATION,
-                                   "'%s' was made by schema '%s', this program uses schema '%s' "
-                                   "(migrating between them is not supported yet)",
-                                   c->st->path, stored, name);
-            else
-                rc = add_missing_indexes(c, name, err);
-        } else if (n_tables > (has_table ? 1 : 0)) {
-            rc = dal_set_error(err, DAL_ERR_MIGRATION,
-                               "'%s' holds tables but no schema_migrations record: not a database made by dal "
-                               "(schema '%s')",
-                               c->st->path, name);
-        } else {
-            rc = create_schema(c, name, err);
-        }
-    }
-    if (rc == DAL_OK)
-        return run_global(c, SQG_COMMIT, "commit", err);
-    run_global(c, SQG_ROLLBACK, "rollback", NULL);
-    return rc;
+    dal_pool_hooks hooks = {st, sq_conn_open, sq_conn_close};
+    st->pool = dal_pool_create(&hooks, &st->opts, err);
+    return st->pool != NULL ? DAL_OK : err ? err->code : DAL_ERR_DATABASE;
 }
 
 static dal_code sq_open(dal_db *db, dal_error *err)
@@ -1561,21 +1503,8 @@ static dal_code sq_open(dal_db *db, dal_error *err)
     dal_code rc = build_sql(st, err);
     if (rc == DAL_OK && !st->memory)
         rc = create_file(st->path, err);
-    if (rc == DAL_OK) {
-        dal_pool_hooks hooks = {st, sq_conn_open, sq_conn_close};
-        st->pool = dal_pool_create(&hooks, &st->opts, err);
-        if (st->pool == NULL)
-            rc = err ? err->code : DAL_ERR_DATABASE;
-    }
-    if (rc == DAL_OK) {
-        sq_conn *c = dal_pool_acquire(st->pool, err);
-        if (c == NULL) {
-            rc = err ? err->code : DAL_ERR_POOL;
-        } else {
-            rc = setup_schema(c, err);
-            release_conn(st, c);
-        }
-    }
+    if (rc == DAL_OK)
+        rc = sq_schema_open(st, make_pool, err); /* sqlite_migrate.c */
     if (rc != DAL_OK) {
         state_free(st);
         return rc;
@@ -1649,4 +1578,5 @@ const dal_backend dal_sqlite_backend = {
     .count_query = sq_count_query,
     .checkpoint_report = sq_checkpoint_report,
     .query_sql = dal_sqlite_query_sql,
+    .import = sq_import,
 };

@@ -22,6 +22,20 @@
 #include "sql_writer.h"
 
 /* ------------------------------------------------------------------------ */
+/* Schema record and migrations (sqlite_migrate.c)                           */
+/* ------------------------------------------------------------------------ */
+
+/* Brings the database of st to the program's schema: reads the recorded
+ * schema without writing (a raw connection, no journal-mode change), refuses
+ * foreign files, newer databases and changes that need a decision without
+ * having written a byte, and otherwise creates or migrates in one write
+ * transaction on a pooled connection. A database already at this schema is
+ * opened without taking the write lock. Called by open before the state is
+ * handed out; st->pool is created by the callback it is given when needed. */
+typedef struct sq_state sq_state;
+dal_code sq_schema_open(sq_state *st, dal_code (*make_pool)(sq_state *, dal_error *), dal_error *err);
+
+/* ------------------------------------------------------------------------ */
 /* Values (sqlite_values.c)                                                  */
 /* ------------------------------------------------------------------------ */
 

@@ -333,6 +333,24 @@ static const diag_case cases[] = {
      "t.dal:2:37: error: @column takes a column name in quotes, e.g. (\"name\")\n"
      "model A { id int @id  n int @column(nn) }\n"
      "                                    ^\n"},
+    {"renamed_from_not_string",
+     NS "model A { id int @id  n int @renamed_from(m) }\n",
+     0,
+     "t.dal:2:43: error: @renamed_from takes a field name in quotes, e.g. (\"name\")\n"
+     "model A { id int @id  n int @renamed_from(m) }\n"
+     "                                          ^\n"},
+    {"model_renamed_from_twice",
+     NS "model A { id int @id  @@renamed_from(\"B\") @@renamed_from(\"C\") }\n",
+     0,
+     "t.dal:2:43: error: @@renamed_from is given twice in model A\n"
+     "model A { id int @id  @@renamed_from(\"B\") @@renamed_from(\"C\") }\n"
+     "                                          ^\n"},
+    {"model_renamed_from_not_identifier",
+     NS "model A { id int @id  @@renamed_from(\"B C\") }\n",
+     0,
+     "t.dal:2:38: error: model name \"B C\" must be an identifier (letters, digits, _)\n"
+     "model A { id int @id  @@renamed_from(\"B C\") }\n"
+     "                                     ^\n"},
     {"duplicate_column",
      NS "model A { id int @id  a int  b int @column(\"a\") }\n",
      0,

@@ -59,9 +59,15 @@ static void test_named_store_other_schema(void **state)
     dal_db *a = open_db("memory:shared2");
     dal_error err = {0};
     assert_null(dal_open(&other, "memory:shared2", NULL, &err));
-    assert_int_equal(err.code, DAL_ERR_INVALID);
+    assert_int_equal(err.code, DAL_ERR_MIGRATION);
     assert_has(err.message, "shared2");
+    assert_has(err.message, "'other@1'");
+    assert_has(err.message, "an in-process store is not migrated");
     dal_close(a);
+    /* once every handle is closed, the name is free for the other schema */
+    dal_db *b = dal_open(&other, "memory:shared2", NULL, &err);
+    assert_non_null(b);
+    dal_close(b);
 }
 
 /* ------------------------------------------------------------------------ */

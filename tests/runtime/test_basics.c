@@ -68,12 +68,12 @@ static void test_set_error_truncates(void **state)
     (void)state;
     /* 400 two-byte characters (800 bytes) cannot fit in 512: the cut must not
      * split a character, and "..." marks it. */
-    char big[801];
-    for (int i = 0; i < 400; i++) {
+    char big[2 * DAL_ERROR_MESSAGE_SIZE + 1];
+    for (int i = 0; i < DAL_ERROR_MESSAGE_SIZE; i++) {
         big[2 * i] = (char)0xC5;
         big[2 * i + 1] = (char)0xBC; /* ż */
     }
-    big[800] = '\0';
+    big[2 * DAL_ERROR_MESSAGE_SIZE] = '\0';
     for (int shift = 0; shift < 4; shift++) {
         dal_error err;
         char pad[4] = "xxx";
@@ -102,7 +102,7 @@ static void test_error_prefix(void **state)
     dal_error_prefix(&err, "only");
     assert_string_equal(err.message, "only");
 
-    char big[600];
+    char big[DAL_ERROR_MESSAGE_SIZE + 100];
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     dal_set_error(&err, DAL_ERR_OTHER, "tail");
