@@ -26,7 +26,7 @@ static void banner(ebuf *b, const m_schema *s, const char *source_name)
               " */\n",
               s->ns, DALC_VERSION, source_name, s->ns, up(s->ns, u, sizeof u));
     eb_printf(b, "#ifndef %s_H\n#define %s_H\n\n", u, u);
-    eb_puts(b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"dal.h\"\n#include \"dal_builder.h\"\n\n");
+    eb_puts(b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#include <dal/dal.h>\n#include <dal/dal_builder.h>\n\n");
     eb_printf(b,
               "#if DAL_ABI_VERSION != %d\n"
               "#error \"%s.h was generated for dal ABI %d, but dal.h is another version: regenerate it with this dal's dalc\"\n"
@@ -227,6 +227,10 @@ static void storage_functions(ebuf *b, const m_schema *s, const m_model *m)
     eb_printf(b, "dal_code %s_delete(%s_db *db, ", t, ns);
     key_params(b, s, m);
     eb_printf(b, "dal_error *err);\n");
+    eb_puts(b, "/* The same; *deleted tells whether a row was there (and is now gone). */\n");
+    eb_printf(b, "dal_code %s_delete_found(%s_db *db, ", t, ns);
+    key_params(b, s, m);
+    eb_printf(b, "bool *deleted, dal_error *err);\n");
     eb_printf(b,
               "/* Every row, in key order. */\n"
               "dal_code %s_all(%s_db *db, %s_list *out, dal_error *err);\n"

@@ -768,6 +768,11 @@ static void storage_functions(ebuf *b, const m_schema *s, const m_model *m)
     eb_puts(b, "dal_error *err)\n{\n");
     key_args(b, m);
     eb_printf(b, "    return dal_delete((dal_db *)db, &%s_model, key, NULL, err);\n}\n\n", t);
+    eb_printf(b, "dal_code %s_delete_found(%s_db *db, ", t, ns);
+    key_params(b, s, m);
+    eb_puts(b, "bool *deleted, dal_error *err)\n{\n");
+    key_args(b, m);
+    eb_printf(b, "    return dal_delete((dal_db *)db, &%s_model, key, deleted, err);\n}\n\n", t);
     eb_printf(b,
               "dal_code %s_all(%s_db *db, %s_list *out, dal_error *err)\n{\n"
               "    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};\n"

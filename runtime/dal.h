@@ -47,18 +47,41 @@ typedef enum dal_code {
     DAL_ERR_CONSTRAINT,    /* duplicate key, foreign key, NOT NULL */
     DAL_ERR_INVALID,       /* bad argument: URL, option, NULL where a value is needed */
     DAL_ERR_NOMEM,         /* out of memory */
-    DAL_ERR_OTHER
+    DAL_ERR_OTHER,
+    DAL_ERR_AMBIGUOUS      /* a query that returns one row matched more than one */
 } dal_code;
 
-#define DAL_ERROR_MESSAGE_SIZE 512
+/* Which constraint a DAL_ERR_CONSTRAINT violated (dal_error.constraint). */
+typedef enum dal_constraint {
+    DAL_CONSTRAINT_NONE = 0,    /* not a constraint error */
+    DAL_CONSTRAINT_UNIQUE,      /* a second row with the same primary key, @unique or @@unique value */
+    DAL_CONSTRAINT_FOREIGN_KEY, /* a @ref value with no row in the referenced table */
+    DAL_CONSTRAINT_RESTRICT,    /* a row still referenced (on_delete: restrict) deleted or re-keyed */
+    DAL_CONSTRAINT_NOT_NULL     /* a required value missing */
+} dal_constraint;
 
+#define DAL_ERROR_MESSAGE_SIZE 512
+#define DAL_ERROR_NAME_SIZE 128
+
+/* Filled by every failing call. Programs act on code (and, for
+ * DAL_ERR_CONSTRAINT, on constraint, table and columns); message is for
+ * people and has the same wording on every backend for constraint errors.
+ * dal_error is plain data: one per thread (or per call), never shared. */
 typedef struct dal_error {
     dal_code code;
     char message[DAL_ERROR_MESSAGE_SIZE]; /* names what failed: table, key, column, cause */
+    /* DAL_ERR_CONSTRAINT only (else NONE and ""): the kind, the table and its
+     * column(s) that hold the offending value, "a, b" when several. For
+     * RESTRICT, the referencing table and column. */
+    dal_constraint constraint;
+    char table[DAL_ERROR_NAME_SIZE];
+    char columns[DAL_ERROR_NAME_SIZE];
 } dal_error;
 
 /* "ok", "database", "serialization", "not_found", ... */
 const char *dal_code_name(dal_code code);
+/* "none", "unique", "foreign_key", "restrict", "not_null" */
+const char *dal_constraint_name(dal_constraint kind);
 
 /* Sets err (when not NULL) to code and a printf-style message; returns code. */
 dal_code dal_set_error(dal_error *err, dal_code code, const char *fmt, ...)

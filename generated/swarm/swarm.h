@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dal.h"
-#include "dal_builder.h"
+#include <dal/dal.h>
+#include <dal/dal_builder.h>
 
 #if DAL_ABI_VERSION != 1
 #error "swarm.h was generated for dal ABI 1, but dal.h is another version: regenerate it with this dal's dalc"
@@ -345,6 +345,8 @@ dal_code swarm_agent_update(swarm_db *db, swarm_agent *obj, dal_error *err);
 dal_code swarm_agent_upsert(swarm_db *db, swarm_agent *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_agent_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_agent_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_agent_all(swarm_db *db, swarm_agent_list *out, dal_error *err);
 dal_code swarm_agent_count(swarm_db *db, int64_t *n, dal_error *err);
@@ -477,6 +479,8 @@ dal_code swarm_task_update(swarm_db *db, swarm_task *obj, dal_error *err);
 dal_code swarm_task_upsert(swarm_db *db, swarm_task *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_task_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_task_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_task_all(swarm_db *db, swarm_task_list *out, dal_error *err);
 dal_code swarm_task_count(swarm_db *db, int64_t *n, dal_error *err);
@@ -653,6 +657,8 @@ dal_code swarm_event_update(swarm_db *db, swarm_event *obj, dal_error *err);
 dal_code swarm_event_upsert(swarm_db *db, swarm_event *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_event_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_event_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_event_all(swarm_db *db, swarm_event_list *out, dal_error *err);
 dal_code swarm_event_count(swarm_db *db, int64_t *n, dal_error *err);
@@ -791,6 +797,8 @@ dal_code swarm_message_update(swarm_db *db, swarm_message *obj, dal_error *err);
 dal_code swarm_message_upsert(swarm_db *db, swarm_message *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_message_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_message_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_message_all(swarm_db *db, swarm_message_list *out, dal_error *err);
 dal_code swarm_message_count(swarm_db *db, int64_t *n, dal_error *err);
@@ -928,6 +936,8 @@ dal_code swarm_metric_update(swarm_db *db, swarm_metric *obj, dal_error *err);
 dal_code swarm_metric_upsert(swarm_db *db, swarm_metric *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_metric_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_metric_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_metric_all(swarm_db *db, swarm_metric_list *out, dal_error *err);
 dal_code swarm_metric_count(swarm_db *db, int64_t *n, dal_error *err);
