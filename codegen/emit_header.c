@@ -21,10 +21,20 @@ static void banner(ebuf *b, const m_schema *s, const char *source_name)
               " * Naming: %s_<model>_<operation>(); enums %s_<ENUM>_<MEMBER>; the\n"
               " * runtime (dal.h) provides dal_error, dal_code, lists and transactions.\n"
               " * Every function that can fail returns a dal_code and fills the caller's\n"
-              " * dal_error (which may be NULL). Results belong to the caller: free them\n"
-              " * with the matching _clear / _list_free.\n"
+              " * dal_error (which may be NULL); a failed call changes none of its outputs.\n"
+              " *\n"
+              " * Ownership: results belong to the caller: free them with the matching\n"
+              " * _clear / _list_free. An output (the struct of _get, the list of _all or\n"
+              " * of a query) replaces what it held and frees it, so it must start\n"
+              " * initialised: _init or = {0}. Text fields are malloc'd strings owned by\n"
+              " * the struct: set them with dal_strset(&obj.field, \"...\"), never to a\n"
+              " * literal, which _clear would free.\n"
+              " *\n"
+              " * Threads: one %s_db may be shared by every thread; a transaction and\n"
+              " * its handle belong to one thread at a time; structs and lists are plain\n"
+              " * data (share them only under your own lock).\n"
               " */\n",
-              s->ns, DALC_VERSION, source_name, s->ns, up(s->ns, u, sizeof u));
+              s->ns, DALC_VERSION, source_name, s->ns, up(s->ns, u, sizeof u), s->ns);
     eb_printf(b, "#ifndef %s_H\n#define %s_H\n\n", u, u);
     eb_puts(b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#include <dal/dal.h>\n#include <dal/dal_builder.h>\n\n");
     eb_printf(b,

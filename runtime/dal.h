@@ -12,7 +12,20 @@
  *   - a failed call leaves its inputs and outputs as they were;
  *   - results are owned by the caller and released with the matching
  *     _clear / _free function; every _clear / _free accepts NULL;
+ *   - an output (a struct or list a result is stored into) replaces, and
+ *     frees, what it held: it must start initialised (_init, dal_record_init
+ *     or zeroed, a list {0, NULL}); a list whose count and array disagree is
+ *     refused with DAL_ERR_INVALID;
+ *   - a text field is a malloc'd string the record owns: set it with
+ *     dal_strset, never to a literal (clearing the record frees it);
  *   - names start with dal_ (functions, types) or DAL_ (macros, enumerators).
+ *
+ * Threads: a dal_db from dal_open may be used by any number of threads at
+ * once. A transaction (dal_tx) and the handle dal_tx_db gives for it belong
+ * to one thread at a time. Records, lists, dal_error and cJSON values are
+ * plain data, never locked: share them between threads only under your own
+ * lock. Every other function here (time, UUIDs, JSON, records) is
+ * thread-safe on distinct data.
  */
 #ifndef DAL_H
 #define DAL_H
@@ -490,8 +503,10 @@ typedef struct dal_pool_status {
 } dal_pool_status;
 
 /* Opens a database for schema s. url: "sqlite:PATH[?opt=v&...]", "memory:" or
- * "memory:NAME"; NULL means "sqlite:<ns>.db". Options in the URL override
- * those in opts (which may be NULL for the defaults). */
+ * "memory:NAME"; NULL means "sqlite:<ns>.db". PATH and NAME are
+ * percent-decoded ("sqlite:my%20data.db" opens "my data.db"; %3F is '?',
+ * %25 is '%'). Options in the URL override those in opts (which may be NULL
+ * for the defaults). */
 dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, dal_error *err);
 /* Closes the database; transactions still open are rolled back. NULL is fine. */
 void dal_close(dal_db *db);

@@ -121,6 +121,9 @@ void dal_constraint_context(dal_error *err, const char *what, const dal_model *m
 /* "id = '...', n = 3": the parameters of q that its where clause reads (those
  * that select the row, not the values an update sets). */
 void dal_describe_where_args(const dal_query *q, const dal_value *args, char *buf, size_t size);
+/* Decodes %XX escapes of a URL's path in place (runtime/dal_url.c); a '%'
+ * without two hex digits after it, or %00, is DAL_ERR_INVALID naming url. */
+dal_code dal_url_decode_path(char *path, const char *url, dal_error *err);
 /* Sets err to DAL_ERR_NOT_FOUND: "<what> <Model>: no row in <table> with
  * <key = value, ...>", the key taken from obj. */
 void dal_not_found_row(dal_error *err, const char *what, const dal_model *m, const void *obj);

@@ -185,6 +185,12 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
     }
     memcpy(path, rest, path_len);
     path[path_len] = '\0';
+    if (dal_url_decode_path(path, url, err) != DAL_OK) {
+        free(db);
+        free(f);
+        free(path);
+        return NULL;
+    }
     pthread_mutex_init(&f->lock, NULL);
     db->vt = vt;
     db->schema = s;

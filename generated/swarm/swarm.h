@@ -5,8 +5,18 @@
  * Naming: swarm_<model>_<operation>(); enums SWARM_<ENUM>_<MEMBER>; the
  * runtime (dal.h) provides dal_error, dal_code, lists and transactions.
  * Every function that can fail returns a dal_code and fills the caller's
- * dal_error (which may be NULL). Results belong to the caller: free them
- * with the matching _clear / _list_free.
+ * dal_error (which may be NULL); a failed call changes none of its outputs.
+ *
+ * Ownership: results belong to the caller: free them with the matching
+ * _clear / _list_free. An output (the struct of _get, the list of _all or
+ * of a query) replaces what it held and frees it, so it must start
+ * initialised: _init or = {0}. Text fields are malloc'd strings owned by
+ * the struct: set them with dal_strset(&obj.field, "..."), never to a
+ * literal, which _clear would free.
+ *
+ * Threads: one swarm_db may be shared by every thread; a transaction and
+ * its handle belong to one thread at a time; structs and lists are plain
+ * data (share them only under your own lock).
  */
 #ifndef SWARM_H
 #define SWARM_H

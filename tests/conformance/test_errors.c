@@ -251,10 +251,38 @@ static void test_json_default_empty_array(void **state)
     errs_doc_clear(&got);
 }
 
+static void test_url_path_percent_decoded(void **state)
+{
+    (void)state;
+    dal_error err = {0};
+    char url[400];
+    const char *scheme = backend_is("sqlite") ? "sqlite" : "memory";
+    snprintf(url, sizeof url, "%s:%s/bad%%zz.db", scheme, g_dir);
+    assert_null(errs_open(url, &err));
+    assert_int_equal(err.code, DAL_ERR_INVALID);
+    char expected[600];
+    snprintf(expected, sizeof expected,
+             "URL '%s': '%%' in the path must start an escape of two hex digits (%%20 is a space, %%25 is "
+             "'%%'), got '%%zz'",
+             url);
+    assert_string_equal(err.message, expected);
+
+    snprintf(url, sizeof url, "%s:%s/my%%20data%%25.db", scheme, g_dir);
+    errs_db *db = errs_open(url, &err);
+    assert_non_null(db);
+    errs_close(db);
+    if (backend_is("sqlite")) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/my data%%.db", g_dir);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f); /* the decoded name is the file's name */
+        fclose(f);
+    }
+}
+
 static int suite_setup(void **state)
 {
     (void)state;
-    (void)backend_is; /* every expectation here is the same on every backend */
     return template_dir_make("dal-errors");
 }
 
@@ -282,6 +310,7 @@ int main(int argc, char **argv)
         T(test_bad_builder_condition_says_which),
         T(test_uninitialised_list_refused),
         T(test_json_default_empty_array),
+        T(test_url_path_percent_decoded),
     };
     char title[300];
     snprintf(title, sizeof title, "errors %s", g_template);
