@@ -18,8 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "habits.h"
 #include "ast.h"
+#include "habits.h"
 
 #define T(tok) (int)(tok).n, (tok).s        /* for "%.*s" */
 

@@ -527,6 +527,13 @@ static const diag_case cases[] = {
      "t.dal:2:29: error: unknown field attribute '@relation': dal has no relation fields; put @ref(Model.field) on the field that holds the other row's key\n"
      "model A { id int @id  b int @relation(\"x\") }\n"
      "                            ^\n"},
+    {"habit_relation_prisma_arguments",
+     NS "model B { id int @id }\nmodel A { id int @id  b B @relation(fields: [b_id], references: [id])  b_id int }\n",
+     0,
+     "t.dal:3:27: error: unknown field attribute '@relation': dal has no relation fields; put "
+     "@ref(Model.field) on the field that holds the other row's key\n"
+     "model A { id int @id  b B @relation(fields: [b_id], references: [id])  b_id int }\n"
+     "                          ^\n"},
     {"habit_map",
      NS "model A { id int @id @@map(\"as\") }\n",
      0,
