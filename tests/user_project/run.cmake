@@ -44,6 +44,18 @@ run(${CMAKE_COMMAND} -S "${DAL_SOURCE}" -B "${WORK}/dal-build" -DDAL_BUILD_TESTS
     -DDAL_BUILD_EXAMPLES=OFF -DDAL_BUILD_BENCH=OFF "-DCMAKE_INSTALL_PREFIX=${WORK}/prefix" ${flags})
 run(${CMAKE_COMMAND} --build "${WORK}/dal-build" -j2)
 run(${CMAKE_COMMAND} --install "${WORK}/dal-build")
+# the shared library: SONAME libdal.so.1, and only dal_* symbols exported
+find_program(NM nm REQUIRED)
+find_program(OBJDUMP objdump REQUIRED)
+execute_process(COMMAND ${OBJDUMP} -p "${WORK}/prefix/lib/libdal.so" OUTPUT_VARIABLE dyn)
+if(NOT dyn MATCHES "SONAME +libdal\\.so\\.1\n")
+  message(FATAL_ERROR "libdal.so has no SONAME libdal.so.1:\n${dyn}")
+endif()
+execute_process(COMMAND ${NM} -D --defined-only "${WORK}/prefix/lib/libdal.so" OUTPUT_VARIABLE syms)
+string(REGEX REPLACE "[^\n]* (dal_[A-Za-z0-9_]*(@@?DAL_1)?|DAL_1)\n" "" others "${syms}")
+if(NOT others STREQUAL "")
+  message(FATAL_ERROR "libdal.so exports symbols outside dal_*:\n${others}")
+endif()
 run(${CMAKE_COMMAND} -S "${WORK}/src" -B "${WORK}/inst" -DDAL_FROM_INSTALL=ON
     "-DCMAKE_PREFIX_PATH=${WORK}/prefix" -DEXPECT_NICKNAME=ON ${flags})
 run(${CMAKE_COMMAND} --build "${WORK}/inst" -j2)
