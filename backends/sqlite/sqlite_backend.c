@@ -519,6 +519,8 @@ static dal_code insert_rows(sq_call *call, int mi, const sq_model_sql *ms, char 
         void *obj = objs + k * m->size;
         if ((rc = bind_all_fields(s, m, obj, err)) == DAL_OK)
             rc = run_row_write(call->c, s, m, obj, "insert into", err);
+        if (rc != DAL_OK && n > 1)
+            dal_error_prefix(err, "row %zu of %zu", k + 1, n); /* as the memory backend says it */
     }
     if (rc != DAL_OK && taken && give_back)
         give_back_sequences(call->c, ms, n);

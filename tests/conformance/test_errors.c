@@ -113,6 +113,29 @@ static void test_unique(void **state)
     errs_level_clear(&l);
 }
 
+static void test_insert_many_names_the_row(void **state)
+{
+    errs_db *db = *state;
+    warehouse(db, "W1", "Main");
+    errs_warehouse w[3];
+    const char *codes[3] = {"W2", "W3", "W4"}, *names[3] = {"A", "B", "Main"};
+    for (int i = 0; i < 3; i++) {
+        errs_warehouse_init(&w[i]);
+        assert_true(dal_strset(&w[i].code, codes[i]));
+        assert_true(dal_strset(&w[i].name, names[i]));
+    }
+    dal_error err = {0};
+    assert_int_equal(errs_warehouse_insert_many(db, w, 3, &err), DAL_ERR_CONSTRAINT);
+    expect_constraint(&err, DAL_CONSTRAINT_UNIQUE, "warehouses", "name",
+                      "insert_many Warehouse: row 3 of 3: unique constraint failed on warehouses(name): another "
+                      "row has the same value");
+    int64_t n = 0;
+    assert_int_equal(errs_warehouse_count(db, &n, &err), DAL_OK);
+    assert_int_equal(n, 1); /* all or nothing */
+    for (int i = 0; i < 3; i++)
+        errs_warehouse_clear(&w[i]);
+}
+
 static void test_foreign_key_and_restrict(void **state)
 {
     errs_db *db = *state;
@@ -303,6 +326,7 @@ int main(int argc, char **argv)
     g_template = argv[1];
     const struct CMUnitTest tests[] = {
         T(test_unique),
+        T(test_insert_many_names_the_row),
         T(test_foreign_key_and_restrict),
         T(test_delete_found),
         T(test_one_matching_two_is_ambiguous),
