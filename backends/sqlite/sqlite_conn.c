@@ -48,7 +48,7 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
         return SQLITE_OK; /* another connection is at it */
     unsigned bt = st->opts.busy_timeout_ms;
     sqlite3_busy_timeout(db, bt < SQ_WAL_TRUNCATE_WAIT_MS ? (int)bt : SQ_WAL_TRUNCATE_WAIT_MS);
-    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
     sqlite3_busy_timeout(db, bt > INT_MAX ? INT_MAX : (int)bt);
     if (rc == SQLITE_OK)
         atomic_fetch_add(&st->wal_truncations, 1);

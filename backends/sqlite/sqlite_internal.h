@@ -159,9 +159,11 @@ typedef struct sq_conn {
 
 /* The write-ahead log after a commit: at SQ_WAL_PASSIVE_FRAMES frames a
  * passive checkpoint (SQLite's automatic one); from SQ_WAL_TRUNCATE_FRAMES
- * on, one connection at a time tries a TRUNCATE checkpoint that waits up to
- * SQ_WAL_TRUNCATE_WAIT_MS for the writer lock and for readers, and resets
- * the log. Steady readers and writers keep a passive checkpoint from ever
+ * on, one connection at a time tries a RESTART checkpoint that waits up to
+ * SQ_WAL_TRUNCATE_WAIT_MS for the writer lock and for readers, copies the
+ * whole log, and makes the next commit start it over (journal_size_limit
+ * then cuts the file; the file is kept, not truncated to zero, so writers do
+ * not pay for growing it again). Steady readers and writers keep a passive checkpoint from ever
  * reaching the end of the log, so without it the log grows without bound.
  * A failed try is repeated SQ_WAL_RETRY_FRAMES frames later. */
 #define SQ_WAL_PASSIVE_FRAMES 1000
@@ -184,9 +186,9 @@ struct sq_state {
      * at once instead of after busy_timeout_ms */
     atomic_uint n_tx;
     /* write-ahead log upkeep (see SQ_WAL_TRUNCATE_FRAMES) */
-    atomic_int wal_truncating;  /* a connection is trying a TRUNCATE checkpoint */
+    atomic_int wal_truncating;  /* a connection is trying a RESTART checkpoint */
     atomic_int wal_retry_at;    /* log frames before the next try (0: at the threshold) */
-    atomic_uint wal_truncations; /* TRUNCATE checkpoints that reset the log */
+    atomic_uint wal_truncations; /* RESTART checkpoints that completed */
     pthread_mutex_t tx_lock;
     pthread_t *tx_threads;
     size_t n_tx_threads, cap_tx_threads;
