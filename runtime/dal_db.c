@@ -877,7 +877,7 @@ dal_code dal_exec(dal_db *db, const dal_query *q, const dal_value *args, int64_t
             rc = dal_set_error(err, DAL_ERR_NOT_FOUND, "%s.%s: no row in %s with %s", q->model->name, q->name,
                                q->model->table, desc[0] ? desc : "the given values");
         }
-    } else if (err != NULL && err->code == DAL_ERR_CONSTRAINT) {
+    } else if (err != NULL && err->code == DAL_ERR_CONSTRAINT && err->constraint != DAL_CONSTRAINT_NONE) {
         dal_error_prefix(err, "%s.%s", q->model->name, q->name[0] ? q->name : "query");
     }
     dal_checked_args_free(&c);
