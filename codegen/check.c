@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "ast.h"
+#include "habits.h"
 #include "names.h"
 
 #define T(tok) (int)(tok).n, (tok).s        /* for "%.*s" */
@@ -195,6 +196,8 @@ static void unknown_type(checker *c, src_tok name)
     if (find_model(c, name) >= 0)
         diag_error_at(c->d, name, "'%.*s' is a model, not a field type: store its key with "
                       "@ref(%.*s.<key>)", T(name), T(name));
+    else if (habit_type(name))
+        diag_error_at(c->d, name, "unknown type '%.*s' (did you mean '%s'?)", T(name), habit_type(name));
     else
         diag_error_at(c->d, name, "unknown type '%.*s'%s", T(name), hint(buf, &best));
 }
@@ -709,9 +712,9 @@ static void check_default(checker *c, const ast_attr *a, m_field *f)
     case AA_LIST:
         if (arg->n_keys > 0)
             diag_error_at(c->d, arg->at, "a list default must be empty: []");
-        else if (!f->type.list)
-            diag_error_at(c->d, arg->at, "default [] for field '%s' (%s): only a list field "
-                          "takes []", f->name, tt.s);
+        else if (!f->type.list && f->type.kind != MK_JSON)
+            diag_error_at(c->d, arg->at, "default [] for field '%s' (%s): only a list or json "
+                          "field takes []", f->name, tt.s);
         else
             out->kind = ML_EMPTY_LIST;
         return;
@@ -748,6 +751,8 @@ static void check_default(checker *c, const ast_attr *a, m_field *f)
         else
             diag_error_at(c->d, v->tok, "default %.*s for field '%s' (%s): only a uuid field "
                           "takes %.*s", T(v->tok), f->name, tt.s, T(v->tok));
+    } else if (v->kind == AV_CALL && habit_default_call(v->tok)) {
+        diag_error_at(c->d, v->tok, "unknown default %.*s()%s", T(v->tok), habit_default_call(v->tok));
     } else if (v->kind == AV_CALL) {
         diag_error_at(c->d, v->tok, "unknown default %.*s(): a default is a literal, an enum "
                       "member, now, uuid7, uuid4, [] or {}", T(v->tok));
@@ -909,7 +914,9 @@ static void check_field(checker *c, model_ctx *mc, fe_names *folded, size_t fi, 
             for (size_t k = 0; k < sizeof known / sizeof *known; k++)
                 consider_str(&best, a->name, known[k], -1);
             char buf[160];
-            diag_error_at(c->d, a->at, "unknown field attribute '@%.*s'%s", T(a->name), hint(buf, &best));
+            const char *habit = habit_field_attr(a->name);
+            diag_error_at(c->d, a->at, "unknown field attribute '@%.*s'%s", T(a->name),
+                          habit ? habit : hint(buf, &best));
         }
     }
     fe_names_clear(&given);
@@ -997,7 +1004,9 @@ static void check_model_attrs(checker *c, model_ctx *mc, decl_index **idx, size_
             for (size_t k = 0; k < sizeof known / sizeof *known; k++)
                 consider_str(&best, a->name, known[k], -1);
             char buf[160];
-            diag_error_at(c->d, a->at, "unknown model attribute '@@%.*s'%s", T(a->name), hint(buf, &best));
+            const char *habit = habit_model_attr(a->name);
+            diag_error_at(c->d, a->at, "unknown model attribute '@@%.*s'%s", T(a->name),
+                          habit ? habit : hint(buf, &best));
         }
     }
 }

@@ -25,13 +25,23 @@ static void banner(ebuf *b, const m_schema *s, const char *source_name)
               " * Naming: %s_<model>_<operation>(); enums %s_<ENUM>_<MEMBER>; the\n"
               " * runtime (dal.h) provides dal_error, dal_code, lists and transactions.\n"
               " * Every function that can fail returns a dal_code and fills the caller's\n"
-              " * dal_error (which may be NULL). Results belong to the caller: free them\n"
-              " * with the matching _clear / _list_free.\n"
+              " * dal_error (which may be NULL); a failed call changes none of its outputs.\n"
+              " *\n"
+              " * Ownership: results belong to the caller: free them with the matching\n"
+              " * _clear / _list_free. An output (the struct of _get, the list of _all or\n"
+              " * of a query) replaces what it held and frees it, so it must start\n"
+              " * initialised: _init or = {0}. Text fields are malloc'd strings owned by\n"
+              " * the struct: set them with dal_strset(&obj.field, \"...\"), never to a\n"
+              " * literal, which _clear would free.\n"
+              " *\n"
+               " * Threads: one %s may be shared by every thread; a transaction and\n"
+              " * its handle belong to one thread at a time; structs and lists are plain\n"
+              " * data (share them only under your own lock).\n"
               " */\n",
-              s->ns, DALC_VERSION, source_name, s->ns, u.s);
+              s->ns, DALC_VERSION, source_name, s->ns, u.s, n->db);
     eb_free(&u);
     eb_printf(b, "#ifndef %s\n#define %s\n\n", n->guard, n->guard);
-    eb_puts(b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#include \"dal.h\"\n#include \"dal_builder.h\"\n\n");
+    eb_puts(b, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n#include <dal/dal.h>\n#include <dal/dal_builder.h>\n\n");
     eb_printf(b,
               "#if DAL_ABI_VERSION != %d\n"
               "#error \"%s.h was generated for dal ABI %d, but dal.h is another version: regenerate it with this dal's dalc\"\n"
@@ -224,6 +234,10 @@ static void storage_functions(ebuf *b, const m_schema *s, const m_model *m)
     eb_printf(b, "dal_code %s(%s *db, ", n->delete_, db);
     key_params(b, s, m);
     eb_printf(b, "dal_error *err);\n");
+    eb_puts(b, "/* The same; *deleted tells whether a row was there (and is now gone). */\n");
+    eb_printf(b, "dal_code %s(%s *db, ", n->delete_found, db);
+    key_params(b, s, m);
+    eb_printf(b, "bool *deleted, dal_error *err);\n");
     eb_printf(b,
               "/* Every row, in key order. */\n"
               "dal_code %s(%s *db, %s *out, dal_error *err);\n"

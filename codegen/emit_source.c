@@ -758,6 +758,11 @@ static void storage_functions(ebuf *b, const m_schema *s, const m_model *m)
     eb_puts(b, "dal_error *err)\n{\n");
     key_args(b, s, m);
     eb_printf(b, "    return dal_delete((dal_db *)db, &%s, key, NULL, err);\n}\n\n", desc);
+    eb_printf(b, "dal_code %s(%s *db, ", n->delete_found, db);
+    key_params(b, s, m);
+    eb_puts(b, "bool *deleted, dal_error *err)\n{\n");
+    key_args(b, s, m);
+    eb_printf(b, "    return dal_delete((dal_db *)db, &%s, key, deleted, err);\n}\n\n", desc);
     eb_printf(b,
               "dal_code %s(%s *db, %s *out, dal_error *err)\n{\n"
               "    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};\n"

@@ -270,6 +270,16 @@ static int token(lexer *lx, src_tok start)
         ">="            { TOKEN(TK_GE); }
         "=="            { diag_error_at(lx->d, start, "'==' is not an operator: write '='");
                           TOKEN(TK_ILLEGAL); }
+        "&&"            { diag_error_at(lx->d, start, "'&&' is not an operator: write 'and'");
+                          TOKEN(TK_ILLEGAL); }
+        "||"            { diag_error_at(lx->d, start, "'||' is not an operator: write 'or'");
+                          TOKEN(TK_ILLEGAL); }
+        "!"             { diag_error_at(lx->d, start, "'!' is not an operator: write 'not' (or '!=')");
+                          TOKEN(TK_ILLEGAL); }
+        ['] [^'\n\x00]* [']
+                        { diag_error_at(lx->d, start, "strings are written in double quotes: \"%.*s\"",
+                                        (int)((const char *)p - start.s - 2), start.s + 1);
+                          TOKEN(TK_ILLEGAL); }
 
         [^]             { return junk(lx, start); }
     */

@@ -65,6 +65,7 @@ typedef enum nm_what {
 #define NM_MODEL_NAMES(X)                                                                               \
     X(insert, "{p}_insert", NM_FUNC) X(insert_many, "{p}_insert_many", NM_FUNC) X(get, "{p}_get", NM_FUNC) \
     X(update, "{p}_update", NM_FUNC) X(upsert, "{p}_upsert", NM_FUNC) X(delete_, "{p}_delete", NM_FUNC)   \
+    X(delete_found, "{p}_delete_found", NM_FUNC)                                                        \
     X(all, "{p}_all", NM_FUNC) X(count, "{p}_count", NM_FUNC) X(pk, "{p}_pk", NM_OBJECT)                  \
     X(indexes, "{p}_indexes", NM_OBJECT) X(field_count, "{P}_FIELD_COUNT", NM_CONST)                    \
     X(query, "{p}_query", NM_TYPE) X(cond, "{p}_cond", NM_TYPE) X(query_new, "{p}_query_new", NM_FUNC)    \

@@ -17,6 +17,7 @@
 #include "ast.h"
 #include "names.h"
 #include "frontend.h"
+#include "habits.h"
 #include "lexer.h"
 #include "parse.h"
 
@@ -207,6 +208,20 @@ typedef struct parser {
     const token *reported;      /* last token reported */
 } parser;
 
+/* The '@relation' attribute (another language's) whose arguments toks[i]
+ * is in, or NULL: its arguments are no dal syntax, and saying so helps more
+ * than naming the token that does not fit. */
+static const token *relation_attr(const token *toks, size_t i)
+{
+    for (size_t k = i; k-- > 0 && i - k <= 16;) {
+        if (toks[k].kind == TK_ATTR && toks[k].tok.n == 9 && memcmp(toks[k].tok.s, "@relation", 9) == 0)
+            return &toks[k];
+        if (toks[k].kind == TK_LBRACE || toks[k].kind == TK_RBRACE || toks[k].kind == TK_ATTR)
+            break;
+    }
+    return NULL;
+}
+
 /* Token toks[i] does not fit (why: DALC_PARSE_ERROR or _TOO_DEEP): reports
  * it unless the lexer did or it was reported already, drops what the parser
  * holds, and returns the index to resume at. */
@@ -217,6 +232,9 @@ static size_t recover(parser *p, diag *d, const token *toks, size_t n, size_t i,
         ;
     else if (why == DALC_PARSE_TOO_DEEP)
         diag_error_at(d, t->tok, "expression nested too deeply");
+    else if (relation_attr(toks, i) != NULL)
+        diag_error_at(d, relation_attr(toks, i)->tok, "unknown field attribute '@relation'%s",
+                      habit_field_attr((src_tok){"relation", 8, 0, 0}));
     else
         syntax_error(p->lemon, d, t, p->prev);
     p->reported = t;

@@ -12,7 +12,20 @@
  *   - a failed call leaves its inputs and outputs as they were;
  *   - results are owned by the caller and released with the matching
  *     _clear / _free function; every _clear / _free accepts NULL;
+ *   - an output (a struct or list a result is stored into) replaces, and
+ *     frees, what it held: it must start initialised (_init, dal_record_init
+ *     or zeroed, a list {0, NULL}); a list whose count and array disagree is
+ *     refused with DAL_ERR_INVALID;
+ *   - a text field is a malloc'd string the record owns: set it with
+ *     dal_strset, never to a literal (clearing the record frees it);
  *   - names start with dal_ (functions, types) or DAL_ (macros, enumerators).
+ *
+ * Threads: a dal_db from dal_open may be used by any number of threads at
+ * once. A transaction (dal_tx) and the handle dal_tx_db gives for it belong
+ * to one thread at a time. Records, lists, dal_error and cJSON values are
+ * plain data, never locked: share them between threads only under your own
+ * lock. Every other function here (time, UUIDs, JSON, records) is
+ * thread-safe on distinct data.
  */
 #ifndef DAL_H
 #define DAL_H
@@ -48,19 +61,42 @@ typedef enum dal_code {
     DAL_ERR_INVALID,       /* bad argument: URL, option, NULL where a value is needed */
     DAL_ERR_NOMEM,         /* out of memory */
     DAL_ERR_OTHER,
-    DAL_ERR_BUSY           /* another connection or process held a lock past busy_timeout_ms; nothing
+    DAL_ERR_BUSY,          /* another connection or process held a lock past busy_timeout_ms; nothing
                             * was changed, so retrying the call (or the whole transaction) is safe */
+    DAL_ERR_AMBIGUOUS      /* a query that returns one row matched more than one */
 } dal_code;
 
-#define DAL_ERROR_MESSAGE_SIZE 2048
+/* Which constraint a DAL_ERR_CONSTRAINT violated (dal_error.constraint). */
+typedef enum dal_constraint {
+    DAL_CONSTRAINT_NONE = 0,    /* not a constraint error */
+    DAL_CONSTRAINT_UNIQUE,      /* a second row with the same primary key, @unique or @@unique value */
+    DAL_CONSTRAINT_FOREIGN_KEY, /* a @ref value with no row in the referenced table */
+    DAL_CONSTRAINT_RESTRICT,    /* a row still referenced (on_delete: restrict) deleted or re-keyed */
+    DAL_CONSTRAINT_NOT_NULL     /* a required value missing */
+} dal_constraint;
 
+#define DAL_ERROR_MESSAGE_SIZE 2048 /* room for a migration refusal that lists every change */
+#define DAL_ERROR_NAME_SIZE 128
+
+/* Filled by every failing call. Programs act on code (and, for
+ * DAL_ERR_CONSTRAINT, on constraint, table and columns); message is for
+ * people and has the same wording on every backend for constraint errors.
+ * dal_error is plain data: one per thread (or per call), never shared. */
 typedef struct dal_error {
     dal_code code;
     char message[DAL_ERROR_MESSAGE_SIZE]; /* names what failed: table, key, column, cause */
+    /* DAL_ERR_CONSTRAINT only (else NONE and ""): the kind, the table and its
+     * column(s) that hold the offending value, "a, b" when several. For
+     * RESTRICT, the referencing table and column. */
+    dal_constraint constraint;
+    char table[DAL_ERROR_NAME_SIZE];
+    char columns[DAL_ERROR_NAME_SIZE];
 } dal_error;
 
 /* "ok", "database", "serialization", "not_found", ..., "busy" */
 const char *dal_code_name(dal_code code);
+/* "none", "unique", "foreign_key", "restrict", "not_null" */
+const char *dal_constraint_name(dal_constraint kind);
 
 /* Sets err (when not NULL) to code and a printf-style message; returns code. */
 dal_code dal_set_error(dal_error *err, dal_code code, const char *fmt, ...)
@@ -492,8 +528,10 @@ typedef struct dal_pool_status {
 } dal_pool_status;
 
 /* Opens a database for schema s. url: "sqlite:PATH[?opt=v&...]", "memory:" or
- * "memory:NAME"; NULL means "sqlite:<ns>.db". Options in the URL override
- * those in opts (which may be NULL for the defaults). */
+ * "memory:NAME"; NULL means "sqlite:<ns>.db". PATH and NAME are
+ * percent-decoded ("sqlite:my%20data.db" opens "my data.db"; %3F is '?',
+ * %25 is '%'). Options in the URL override those in opts (which may be NULL
+ * for the defaults). */
 dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, dal_error *err);
 /* Closes the database; transactions still open are rolled back. NULL is fine. */
 void dal_close(dal_db *db);

@@ -131,6 +131,30 @@ const char *dal_clip(const char *s, char buf[DAL_CLIP_SIZE]);
  * rows handed to callers. On failure dst is zeroed. */
 dal_code dal_record_copy_fresh(const dal_model *m, void *dst, const void *src, dal_error *err);
 
+/* Sets err to DAL_ERR_CONSTRAINT of kind with the message every backend
+ * shares, so that the same violation reads the same everywhere. table and
+ * columns ("a, b": storage names) hold the offending value; other_table and
+ * other_columns are the other side of a reference: the referenced table for
+ * FOREIGN_KEY, the table whose row was deleted or re-keyed for RESTRICT
+ * (NULL otherwise). Returns DAL_ERR_CONSTRAINT. */
+dal_code dal_constraint_fail(dal_error *err, dal_constraint kind, const char *table, const char *columns,
+                             const char *other_table, const char *other_columns);
+
+/* For the facade (runtime/dal_errctx.c): a constraint error of an operation
+ * `what` on m gets "<what> <Model>: " in front and the values of its columns
+ * taken from obj (or the key's values) behind. Other errors are untouched. */
+void dal_constraint_context(dal_error *err, const char *what, const dal_model *m, const void *obj,
+                            const dal_value *key);
+/* "id = '...', n = 3": the parameters of q that its where clause reads (those
+ * that select the row, not the values an update sets). */
+void dal_describe_where_args(const dal_query *q, const dal_value *args, char *buf, size_t size);
+/* Decodes %XX escapes of a URL's path in place (runtime/dal_url.c); a '%'
+ * without two hex digits after it, or %00, is DAL_ERR_INVALID naming url. */
+dal_code dal_url_decode_path(char *path, const char *url, dal_error *err);
+/* Sets err to DAL_ERR_NOT_FOUND: "<what> <Model>: no row in <table> with
+ * <key = value, ...>", the key taken from obj. */
+void dal_not_found_row(dal_error *err, const char *what, const dal_model *m, const void *obj);
+
 /* ------------------------------------------------------------------------ */
 /* Connection pool (runtime/dal_pool.c): generic over a backend's connection */
 /* ------------------------------------------------------------------------ */

@@ -139,10 +139,66 @@ static bool op_fits(const dal_field *f, dal_op op, const dal_value *v)
     }
 }
 
+/* Why the last dal_cond_cmp of this thread refused its arguments ("" when
+ * none did since the last dal_builder_where): the builder's error names the
+ * operator and the field instead of guessing. */
+static _Thread_local char cond_problem[160];
+
+static const char *op_name(dal_op op)
+{
+    switch (op) {
+    case DAL_OP_EQ: return "EQ (=)";
+    case DAL_OP_NE: return "NE (!=)";
+    case DAL_OP_LT: return "LT (<)";
+    case DAL_OP_LE: return "LE (<=)";
+    case DAL_OP_GT: return "GT (>)";
+    case DAL_OP_GE: return "GE (>=)";
+    case DAL_OP_LIKE: return "LIKE";
+    case DAL_OP_IN: return "IN";
+    case DAL_OP_IS_NULL: return "IS_NULL";
+    case DAL_OP_IS_NOT_NULL: return "IS_NOT_NULL";
+    case DAL_OP_AND: return "AND";
+    case DAL_OP_OR: return "OR";
+    case DAL_OP_NOT: return "NOT";
+    }
+    return "an unknown operator";
+}
+
+/* Records in cond_problem why op does not fit field f with value v. */
+static void explain_misfit(const dal_model *m, const dal_field *f, dal_op op, const dal_value *v)
+{
+    const char *type = (f->flags & DAL_F_LIST) ? "a list" : dal_type_name(f->type);
+    const char *why;
+    if (op > DAL_OP_IS_NOT_NULL)
+        why = "is not a comparison (use dal_cond_and / _or / _not)";
+    else if ((f->flags & DAL_F_LIST) || f->type == DAL_JSON || f->type == DAL_MAP_TEXT || f->type == DAL_MAP_JSON)
+        why = "cannot compare a json, map or list field";
+    else if (op == DAL_OP_LIKE && f->type != DAL_TEXT)
+        why = "needs a text field";
+    else if (v == NULL || v->is_null)
+        why = "got no value (for NULL use IS_NULL / IS_NOT_NULL)";
+    else if (op == DAL_OP_IN && !v->is_list)
+        why = "needs a list value";
+    else if (op != DAL_OP_IN && v->is_list)
+        why = "got a list value (use IN)";
+    else
+        why = "got a value of another type";
+    snprintf(cond_problem, sizeof cond_problem, "operator %s on %s.%s (%s) %s", op_name(op), m->name, f->name, type,
+             why);
+}
+
 dal_cond *dal_cond_cmp(const dal_model *m, unsigned field, dal_op op, const dal_value *v)
 {
-    if (m == NULL || field >= m->n_fields || !op_fits(&m->fields[field], op, v))
+    if (m == NULL)
         return NULL;
+    if (field >= m->n_fields) {
+        snprintf(cond_problem, sizeof cond_problem, "%s has no field number %u", m->name, field);
+        return NULL;
+    }
+    if (!op_fits(&m->fields[field], op, v)) {
+        explain_misfit(m, &m->fields[field], op, v);
+        return NULL;
+    }
     dal_cond *c = calloc(1, sizeof *c);
     if (c == NULL)
         return NULL;
@@ -240,7 +296,8 @@ void dal_builder_where(dal_builder *b, dal_cond *cond)
         return;
     }
     if (cond == NULL) {
-        problem(b, "a condition could not be made (out of memory, or an operator that does not fit its field)");
+        problem(b, cond_problem[0] ? cond_problem : "a condition could not be made (out of memory)");
+        cond_problem[0] = '\0';
         return;
     }
     b->where = b->where ? dal_cond_and(b->where, cond) : cond;

@@ -9,7 +9,16 @@
  *
  * Errors while building (no memory, a field that does not exist, an operator
  * that does not fit the field) are remembered by the builder and returned by
- * the next terminal call, so building code needs no checks.
+ * the next terminal call, so building code needs no checks; the message names
+ * the operator, the field and why ("operator LIKE on Task.priority (enum)
+ * needs a text field").
+ *
+ * Ownership and threads: a builder and its conditions are plain heap data,
+ * owned by whoever made them until handed to a function that takes them
+ * (dal_builder_where, dal_cond_and/or/not). A builder is used by one thread
+ * at a time; different builders may run on one dal_db from many threads.
+ * Terminal outputs follow dal.h: the output list or struct must start
+ * initialised and is replaced (its old contents freed) on success.
  */
 #ifndef DAL_BUILDER_H
 #define DAL_BUILDER_H

@@ -252,6 +252,17 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
         return NULL;
     }
     memcpy(path, rest, path_len);
+    path[path_len] = '\0';
+    /* "scheme://authority/..." URLs are the backend's to parse (libpq decodes
+     * them itself); a plain path or name is percent-decoded here */
+    if (strncmp(path, "//", 2) != 0 && dal_url_decode_path(path, url, err) != DAL_OK) {
+        free(db);
+        free(f);
+        free(path);
+        free(extra);
+        return NULL;
+    }
+    path_len = strlen(path);
     if (extra_len > 0)
         memcpy(path + path_len, extra, extra_len);
     path[path_len + extra_len] = '\0';
@@ -651,8 +662,12 @@ static dal_code write_rows(dal_db *db, const dal_model *m, void *objs, size_t n,
         case W_UPSERT: rc = db->vt->upsert(db, m, objs, err); break;
         }
     }
-    if (rc != DAL_OK)
+    if (rc != DAL_OK) {
         restore_objs(&s, m, objs, n);
+        if (rc == DAL_ERR_NOT_FOUND && kind == W_UPDATE)
+            dal_not_found_row(err, what, m, objs); /* the same words on every backend */
+        dal_constraint_context(err, what, m, n == 1 ? objs : NULL, NULL);
+    }
     drop_saved(&s);
     return rc;
 }
@@ -703,9 +718,28 @@ dal_code dal_delete(dal_db *db, const dal_model *m, const dal_value *key, bool *
     dal_checked_args k;
     if ((rc = dal_validate_key(m, key, "delete", &k, err)) != DAL_OK)
         return rc;
-    rc = db->vt->remove(db, m, k.args, deleted ? deleted : &dummy, err);
+    dummy = false;
+    rc = db->vt->remove(db, m, k.args, &dummy, err);
     dal_checked_args_free(&k);
+    if (rc != DAL_OK)
+        dal_constraint_context(err, "delete", m, NULL, key);
+    else if (deleted != NULL)
+        *deleted = dummy; /* written only on success */
     return rc;
+}
+
+/* An output list is replaced, and its old rows freed: it must hold a list
+ * (or {0, NULL}). A count without an array, or an array without a count, is
+ * the sign of a list that was never initialised: refused before anything is
+ * read through it. */
+static dal_code check_out_list(const dal_list *out, const char *model, const char *what, dal_error *err)
+{
+    if ((out->n == 0) != (out->v == NULL))
+        return dal_set_error(err, DAL_ERR_INVALID,
+                             "%s %s: the output list is not initialised (n = %zu with %s array): set it to "
+                             "{0} before the first call",
+                             what, model, out->n, out->v ? "an" : "no");
+    return DAL_OK;
 }
 
 /* Replaces *out with fresh (a list of m rows) after a successful call. */
@@ -722,6 +756,8 @@ dal_code dal_list_all(dal_db *db, const dal_model *m, dal_list *out, dal_error *
         return rc;
     if (out == NULL)
         return dal_set_error(err, DAL_ERR_INVALID, "list %s: no output list", m->name);
+    if ((rc = check_out_list(out, m->name, "list", err)) != DAL_OK)
+        return rc;
     dal_list fresh = {0, NULL};
     if ((rc = db->vt->list_all(db, m, &fresh, err)) == DAL_OK)
         swap_list(m, out, &fresh);
@@ -782,6 +818,8 @@ dal_code dal_query_many(dal_db *db, const dal_query *q, const dal_value *args, d
     dal_list fresh = {0, NULL};
     if (out == NULL)
         rc = dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output list", q->model->name, q->name);
+    else if ((rc = check_out_list(out, q->model->name, q->name, err)) != DAL_OK)
+        ;
     else if ((rc = db->vt->select(db, q, c.args, SIZE_MAX, &fresh, err)) == DAL_OK)
         swap_list(q->model, out, &fresh);
     dal_checked_args_free(&c);
@@ -822,8 +860,8 @@ dal_code dal_query_one(dal_db *db, const dal_query *q, const dal_value *args, vo
         return rc;
     if (fresh.n > 1) {
         dal_record_list_free(q->model, &fresh);
-        return dal_set_error(err, DAL_ERR_OTHER, "%s.%s: expected at most one row, found more", q->model->name,
-                             q->name);
+        return dal_set_error(err, DAL_ERR_AMBIGUOUS, "%s.%s: expected at most one row, found more",
+                             q->model->name, q->name);
     }
     *found = fresh.n == 1;
     if (*found) {
@@ -832,34 +870,6 @@ dal_code dal_query_one(dal_db *db, const dal_query *q, const dal_value *args, vo
     }
     free(fresh.v);
     return DAL_OK;
-}
-
-/* "id = '0193…', agent_id = '…'": the parameters, for a not-found message. */
-static void describe_args(const dal_query *q, const dal_value *args, char *buf, size_t size)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < q->n_params && used < size; i++) {
-        const dal_value *v = &args[i];
-        int k;
-        const char *sep = i ? ", " : "";
-        if (v->is_null)
-            k = snprintf(buf + used, size - used, "%s%s = null", sep, q->params[i].name);
-        else if (v->is_list)
-            k = snprintf(buf + used, size - used, "%s%s = [%zu values]", sep, q->params[i].name, v->as.list.n);
-        else if (v->type == DAL_TEXT || v->type == DAL_UUID)
-            k = snprintf(buf + used, size - used, "%s%s = '%s'", sep, q->params[i].name, v->as.s);
-        else if (v->type == DAL_REAL)
-            k = snprintf(buf + used, size - used, "%s%s = %g", sep, q->params[i].name, v->as.d);
-        else if (v->type == DAL_U32 || v->type == DAL_U64)
-            k = snprintf(buf + used, size - used, "%s%s = %llu", sep, q->params[i].name,
-                         (unsigned long long)v->as.u);
-        else
-            k = snprintf(buf + used, size - used, "%s%s = %lld", sep, q->params[i].name, (long long)v->as.i);
-        if (k < 0)
-            break;
-        used += (size_t)k;
-    }
 }
 
 dal_code dal_exec(dal_db *db, const dal_query *q, const dal_value *args, int64_t *changed, dal_error *err)
@@ -874,10 +884,12 @@ dal_code dal_exec(dal_db *db, const dal_query *q, const dal_value *args, int64_t
             *changed = n;
         if (q->kind == DAL_Q_UPDATE && q->result == DAL_R_ONE && n == 0) {
             char desc[256];
-            describe_args(q, c.args, desc, sizeof desc);
+            dal_describe_where_args(q, c.args, desc, sizeof desc); /* the key, not the values set */
             rc = dal_set_error(err, DAL_ERR_NOT_FOUND, "%s.%s: no row in %s with %s", q->model->name, q->name,
                                q->model->table, desc[0] ? desc : "the given values");
         }
+    } else if (err != NULL && err->code == DAL_ERR_CONSTRAINT && err->constraint != DAL_CONSTRAINT_NONE) {
+        dal_error_prefix(err, "%s.%s", q->model->name, q->name[0] ? q->name : "query");
     }
     dal_checked_args_free(&c);
     return rc;
@@ -892,6 +904,8 @@ dal_code dal_aggregate(dal_db *db, const dal_query *q, const dal_value *args, da
     dal_list fresh = {0, NULL};
     if (out == NULL)
         rc = dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output list", q->model->name, q->name);
+    else if ((rc = check_out_list(out, q->model->name, q->name, err)) != DAL_OK)
+        ;
     else if ((rc = db->vt->aggregate(db, q, c.args, &fresh, err)) == DAL_OK)
         swap_list(q->row, out, &fresh);
     dal_checked_args_free(&c);

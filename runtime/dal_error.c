@@ -27,6 +27,19 @@ const char *dal_code_name(dal_code code)
     case DAL_ERR_NOMEM: return "nomem";
     case DAL_ERR_OTHER: return "other";
     case DAL_ERR_BUSY: return "busy";
+    case DAL_ERR_AMBIGUOUS: return "ambiguous";
+    }
+    return "unknown";
+}
+
+const char *dal_constraint_name(dal_constraint kind)
+{
+    switch (kind) {
+    case DAL_CONSTRAINT_NONE: return "none";
+    case DAL_CONSTRAINT_UNIQUE: return "unique";
+    case DAL_CONSTRAINT_FOREIGN_KEY: return "foreign_key";
+    case DAL_CONSTRAINT_RESTRICT: return "restrict";
+    case DAL_CONSTRAINT_NOT_NULL: return "not_null";
     }
     return "unknown";
 }
@@ -68,7 +81,59 @@ dal_code dal_set_error(dal_error *err, dal_code code, const char *fmt, ...)
     va_end(ap);
     err->code = code;
     memcpy(err->message, tmp, sizeof tmp);
+    err->constraint = DAL_CONSTRAINT_NONE;
+    err->table[0] = '\0';
+    err->columns[0] = '\0';
     return code;
+}
+
+/* Copies src into dst[DAL_ERROR_NAME_SIZE], cut with "..." when too long. */
+static void copy_name(char *dst, const char *src)
+{
+    size_t n = strlen(src);
+    if (n < DAL_ERROR_NAME_SIZE) {
+        memcpy(dst, src, n + 1);
+    } else {
+        memcpy(dst, src, DAL_ERROR_NAME_SIZE - 1);
+        dst[DAL_ERROR_NAME_SIZE - 1] = '\0';
+        mark_truncated(dst, DAL_ERROR_NAME_SIZE);
+    }
+}
+
+dal_code dal_constraint_fail(dal_error *err, dal_constraint kind, const char *table, const char *columns,
+                             const char *other_table, const char *other_columns)
+{
+    if (err == NULL)
+        return DAL_ERR_CONSTRAINT;
+    table = table ? table : "?";
+    columns = columns ? columns : "?";
+    other_table = other_table ? other_table : "?";
+    other_columns = other_columns ? other_columns : "?";
+    switch (kind) {
+    case DAL_CONSTRAINT_UNIQUE:
+        dal_set_error(err, DAL_ERR_CONSTRAINT, "unique constraint failed on %s(%s): another row has the same value",
+                      table, columns);
+        break;
+    case DAL_CONSTRAINT_FOREIGN_KEY:
+        dal_set_error(err, DAL_ERR_CONSTRAINT,
+                      "foreign key constraint failed on %s(%s): the value has no row in %s(%s)", table, columns,
+                      other_table, other_columns);
+        break;
+    case DAL_CONSTRAINT_RESTRICT:
+        dal_set_error(err, DAL_ERR_CONSTRAINT,
+                      "restrict constraint failed: a row of %s(%s) is still referenced by %s(%s)", other_table,
+                      other_columns, table, columns);
+        break;
+    case DAL_CONSTRAINT_NOT_NULL:
+    case DAL_CONSTRAINT_NONE:
+        kind = DAL_CONSTRAINT_NOT_NULL;
+        dal_set_error(err, DAL_ERR_CONSTRAINT, "not-null constraint failed on %s(%s)", table, columns);
+        break;
+    }
+    err->constraint = kind;
+    copy_name(err->table, table);
+    copy_name(err->columns, columns);
+    return DAL_ERR_CONSTRAINT;
 }
 
 const char *dal_clip(const char *s, char buf[DAL_CLIP_SIZE])
@@ -136,4 +201,7 @@ void dal_error_clear(dal_error *err)
         return;
     err->code = DAL_OK;
     memset(err->message, 0, sizeof err->message);
+    err->constraint = DAL_CONSTRAINT_NONE;
+    err->table[0] = '\0';
+    err->columns[0] = '\0';
 }

@@ -281,8 +281,14 @@ static bool apply_default(const dal_field *f, void *obj, int64_t now)
     switch (f->def.kind) {
     case DAL_DEF_NONE:
     case DAL_DEF_NULL:
-    case DAL_DEF_EMPTY_LIST:
         return true;
+    case DAL_DEF_EMPTY_LIST: /* json @default([]): an empty array */
+        if (is_json_type(f->type)) {
+            if ((*(cJSON **)slot = cJSON_CreateArray()) == NULL)
+                return false;
+            set = true;
+        }
+        break;
     case DAL_DEF_NOW:
         set = store_integer(f->type, slot, now);
         break;

@@ -455,14 +455,13 @@ static dal_code w_nomem(wctx *w, const mem_table *t)
     return dal_set_error(w->err, DAL_ERR_NOMEM, "%s %s: out of memory", w->what, t->m->name);
 }
 
-/* "tasks.a, tasks.b" */
+/* "a, b": the column names of a key */
 static void columns_of(const mem_table *t, const mem_kpart *kp, size_t n, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && used + 1 < size; i++) {
-        int k = snprintf(buf + used, size - used, "%s%s.%s", i ? ", " : "", t->m->table,
-                         t->m->fields[kp[i].field].column);
+        int k = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", t->m->fields[kp[i].field].column);
         if (k < 0)
             break;
         used += (size_t)k;
@@ -478,11 +477,9 @@ static dal_code check_unique(wctx *w, mem_table *t, const void *data, const mem_
         uint64_t hash = mem_hash_row(h, data, &has_null);
         if (has_null || mem_hidx_find_row(h, t, hash, data, except, &w->cnt) == NULL)
             continue;
-        char cols[256], key[256];
+        char cols[256];
         columns_of(t, h->kp, h->nkp, cols, sizeof cols);
-        mem_describe_key(t, h->kp, h->nkp, data, key, sizeof key);
-        return dal_set_error(w->err, DAL_ERR_CONSTRAINT, "%s %s: UNIQUE constraint failed: %s (a row with %s exists)",
-                             w->what, t->m->name, cols, key);
+        return dal_constraint_fail(w->err, DAL_CONSTRAINT_UNIQUE, t->m->table, cols, NULL, NULL);
     }
     return DAL_OK;
 }
@@ -498,12 +495,9 @@ static dal_code check_parents(wctx *w, mem_table *t, const void *data, const voi
         mem_cval v = mem_field_cval(kp, data);
         if (mem_any_equal(r->parent, r->parent_field, r->parent_hidx, r->parent_oidx, &v, &w->cnt))
             continue;
-        char key[256];
-        mem_describe_key(t, kp, 1, data, key, sizeof key);
-        return dal_set_error(w->err, DAL_ERR_CONSTRAINT,
-                             "%s %s: FOREIGN KEY constraint failed: %s.%s: %s has no row in %s (%s)", w->what,
-                             t->m->name, t->m->table, t->m->fields[r->child_field].column, key,
-                             r->parent->m->table, r->parent->m->fields[r->parent_field].column);
+        return dal_constraint_fail(w->err, DAL_CONSTRAINT_FOREIGN_KEY, t->m->table,
+                                   t->m->fields[r->child_field].column, r->parent->m->table,
+                                   r->parent->m->fields[r->parent_field].column);
     }
     return DAL_OK;
 }
@@ -526,14 +520,10 @@ static dal_code check_children_kept(wctx *w, mem_table *t, const void *old, cons
         mem_rowvec_free(&kids);
         if (rc != DAL_OK)
             return rc;
-        if (referenced) {
-            char key[256];
-            mem_describe_key(t, kp, 1, old, key, sizeof key);
-            return dal_set_error(w->err, DAL_ERR_CONSTRAINT,
-                                 "%s %s: FOREIGN KEY constraint failed: %s.%s: %s is still referenced by %s.%s",
-                                 w->what, t->m->name, t->m->table, t->m->fields[r->parent_field].column, key,
-                                 r->child->m->table, r->child->m->fields[r->child_field].column);
-        }
+        if (referenced)
+            return dal_constraint_fail(w->err, DAL_CONSTRAINT_RESTRICT, r->child->m->table,
+                                       r->child->m->fields[r->child_field].column, t->m->table,
+                                       t->m->fields[r->parent_field].column);
     }
     return DAL_OK;
 }
@@ -608,8 +598,7 @@ static dal_code set_null_child(wctx *w, mem_table *t, mem_row *r, unsigned field
 {
     const dal_field *f = &t->m->fields[field];
     if (!(f->flags & DAL_F_OPTIONAL))
-        return dal_set_error(w->err, DAL_ERR_CONSTRAINT, "%s: NOT NULL constraint failed: %s.%s (on delete set null)",
-                             w->what, t->m->table, f->column);
+        return dal_constraint_fail(w->err, DAL_CONSTRAINT_NOT_NULL, t->m->table, f->column, NULL, NULL);
     scratch_rec s;
     dal_code rc = scratch_from_row(w, t, r, &s);
     if (rc != DAL_OK)
@@ -671,15 +660,10 @@ static dal_code delete_row(wctx *w, mem_table *t, mem_row *r)
         mem_rowvec_free(&kids);
         if (rc != DAL_OK)
             return rc;
-        if (referenced) {
-            char key[256];
-            mem_describe_key(t, t->hidx[0].kp, t->hidx[0].nkp, d, key, sizeof key);
-            return dal_set_error(w->err, DAL_ERR_CONSTRAINT,
-                                 "%s %s: FOREIGN KEY constraint failed: the %s row with %s is referenced by %s.%s "
-                                 "(on delete restrict)",
-                                 w->what, t->m->name, t->m->table, key, ref->child->m->table,
-                                 ref->child->m->fields[ref->child_field].column);
-        }
+        if (referenced)
+            return dal_constraint_fail(w->err, DAL_CONSTRAINT_RESTRICT, ref->child->m->table,
+                                       ref->child->m->fields[ref->child_field].column, t->m->table,
+                                       t->m->fields[ref->parent_field].column);
     }
     if (!undo_reserve(w->log, 1))
         return w_nomem(w, t);

@@ -308,61 +308,77 @@ static bool ref_exists(sq_conn *c, const dal_ref *ref, const dal_field *f, const
 }
 
 /* The @ref field of obj (or of a query's set list) whose value has no row in
- * the referenced table, described into buf. */
-static void explain_fk_write(sq_conn *c, const dal_model *m, const void *obj, const dal_query *q,
-                             const dal_value *args, char *buf, size_t size)
+ * the referenced table, or NULL. */
+static const dal_field *missing_ref(sq_conn *c, const dal_model *m, const void *obj, const dal_query *q,
+                                    const dal_value *args)
 {
-    char val[160];
     size_t n = obj ? m->n_fields : q->n_set;
     for (size_t i = 0; i < n; i++) {
         const dal_field *f = obj ? &m->fields[i] : &m->fields[q->set[i].field];
         if (f->ref == NULL)
             continue;
-        const dal_value *v = NULL;
         if (obj) {
             if (!sq_field_present(f, obj) || ref_exists(c, f->ref, f, obj, NULL))
                 continue;
-            sq_describe_field(f, obj, val, sizeof val);
         } else {
             const dal_operand *o = &q->set[i].value;
-            v = o->kind == DAL_ARG_PARAM ? &args[o->param] : o->kind == DAL_ARG_VALUE ? &o->value : NULL;
+            const dal_value *v = o->kind == DAL_ARG_PARAM ? &args[o->param] : o->kind == DAL_ARG_VALUE ? &o->value
+                                                                                                      : NULL;
             if (v == NULL || v->is_null || ref_exists(c, f->ref, f, NULL, v))
                 continue;
-            sq_describe_value(f, v, val, sizeof val);
         }
-        const dal_model *rm = f->ref->model;
-        snprintf(buf, size, "foreign key %s.%s: %s has no matching row in %s.%s", m->table, f->column, val,
-                 rm->table, rm->fields[f->ref->field].column);
-        return;
+        return f;
     }
-    snprintf(buf, size, "a foreign key of %s has no matching row (%s)", m->table, sqlite3_errmsg(c->db));
+    return NULL;
 }
 
-/* Which restricting references keep rows of m (with key, when given) alive. */
-static void explain_fk_delete(sq_conn *c, const dal_model *m, const dal_value *key, char *buf, size_t size)
+/* A restricting reference that keeps rows of m (with key, when given) alive:
+ * *child is the referencing model; returns its field, or NULL. */
+static const dal_field *restricting_ref(sq_conn *c, const dal_model *m, const dal_value *key,
+                                        const dal_model **child)
 {
     const dal_schema *s = c->st->schema;
-    size_t used = (size_t)snprintf(buf, size, "%s rows are still referenced by", m->table);
-    bool any = false;
-    for (size_t i = 0; i < s->n_models && used < size; i++) {
+    const dal_field *first = NULL;
+    for (size_t i = 0; i < s->n_models; i++) {
         const dal_model *rm = s->models[i];
-        for (size_t j = 0; rm->table && j < rm->n_fields && used < size; j++) {
+        for (size_t j = 0; rm->table && j < rm->n_fields; j++) {
             const dal_field *f = &rm->fields[j];
             if (f->ref == NULL || f->ref->model != m || f->ref->on_delete != DAL_ON_DELETE_RESTRICT)
                 continue;
+            if (first == NULL) {
+                first = f;
+                *child = rm;
+            }
             /* with a one-column key that the reference points at, check for real */
             if (key != NULL && m->n_pk == 1 && m->pk[0] == f->ref->field) {
                 dal_ref back = {rm, (unsigned)j, DAL_ON_DELETE_RESTRICT};
                 if (!ref_exists(c, &back, &m->fields[f->ref->field], NULL, &key[0]))
                     continue;
             }
-            used += (size_t)snprintf(buf + used, size - used, "%s %s.%s (on_delete: restrict)", any ? "," : "",
-                                     rm->table, f->column);
-            any = true;
+            *child = rm;
+            return f;
         }
     }
-    if (!any && used < size)
-        snprintf(buf + used, size - used, " another table (%s)", sqlite3_errmsg(c->db));
+    return first;
+}
+
+/* "a, b" from SQLite's "... failed: t.a, t.b" (the table prefixes dropped). */
+static void failed_column_names(sq_conn *c, char *buf, size_t size)
+{
+    const char *p = failed_columns(c);
+    size_t used = 0;
+    buf[0] = '\0';
+    while (*p != '\0' && used + 1 < size) {
+        const char *end = strstr(p, ", ");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *dot = memchr(p, '.', len);
+        const char *name = dot ? dot + 1 : p;
+        int k = snprintf(buf + used, size - used, "%s%.*s", used ? ", " : "", (int)(p + len - name), name);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+        p = end ? end + 2 : p + len;
+    }
 }
 
 typedef struct write_ctx {
@@ -374,37 +390,37 @@ typedef struct write_ctx {
     bool deleting;
 } write_ctx;
 
-/* Turns a failed write into a dal error naming table and column(s). */
+/* Turns a failed write into a dal error naming table and column(s), in the
+ * wording every backend shares (dal_constraint_fail). */
 static dal_code write_error(sq_conn *c, int rc, const write_ctx *w, dal_error *err, const char *what)
 {
-    char detail[400];
     const dal_model *m = w->m;
+    char cols[DAL_ERROR_NAME_SIZE];
     /* ON DELETE RESTRICT fails as SQLITE_CONSTRAINT_TRIGGER */
     if ((rc & 0xff) == SQLITE_CONSTRAINT && strncmp(sqlite3_errmsg(c->db), "FOREIGN KEY", 11) == 0)
         rc = SQLITE_CONSTRAINT_FOREIGNKEY;
     switch (rc) {
     case SQLITE_CONSTRAINT_PRIMARYKEY:
-    case SQLITE_CONSTRAINT_UNIQUE: {
-        char key[200] = "";
-        bool pk = rc == SQLITE_CONSTRAINT_PRIMARYKEY;
-        if (pk && w->obj)
-            sq_describe_key(m, w->obj, key, sizeof key);
-        if (pk)
-            snprintf(detail, sizeof detail, "duplicate key (%s): a row with %s already exists", failed_columns(c),
-                     key[0] ? key : "this key");
-        else
-            snprintf(detail, sizeof detail, "duplicate value in unique column %s", failed_columns(c));
-        return dal_set_error(err, DAL_ERR_CONSTRAINT, "%s %s: %s", what, m->table, detail);
-    }
+    case SQLITE_CONSTRAINT_UNIQUE:
+        failed_column_names(c, cols, sizeof cols);
+        return dal_constraint_fail(err, DAL_CONSTRAINT_UNIQUE, m->table, cols, NULL, NULL);
     case SQLITE_CONSTRAINT_NOTNULL:
-        return dal_set_error(err, DAL_ERR_CONSTRAINT, "%s %s: column %s may not be NULL", what, m->table,
-                             failed_columns(c));
-    case SQLITE_CONSTRAINT_FOREIGNKEY:
-        if (w->deleting)
-            explain_fk_delete(c, m, w->key, detail, sizeof detail);
-        else
-            explain_fk_write(c, m, w->obj, w->q, w->args, detail, sizeof detail);
-        return dal_set_error(err, DAL_ERR_CONSTRAINT, "%s %s: %s", what, m->table, detail);
+        failed_column_names(c, cols, sizeof cols);
+        return dal_constraint_fail(err, DAL_CONSTRAINT_NOT_NULL, m->table, cols, NULL, NULL);
+    case SQLITE_CONSTRAINT_FOREIGNKEY: {
+        const dal_field *f = w->deleting ? NULL : missing_ref(c, m, w->obj, w->q, w->args);
+        if (f != NULL) {
+            const dal_model *rm = f->ref->model;
+            return dal_constraint_fail(err, DAL_CONSTRAINT_FOREIGN_KEY, m->table, f->column, rm->table,
+                                       rm->fields[f->ref->field].column);
+        }
+        const dal_model *child = NULL;
+        f = restricting_ref(c, m, w->deleting ? w->key : NULL, &child);
+        if (f != NULL)
+            return dal_constraint_fail(err, DAL_CONSTRAINT_RESTRICT, child->table, f->column, m->table,
+                                       m->fields[f->ref->field].column);
+        return sq_error(c, rc, err, "%s %s", what, m->table);
+    }
     default:
         return sq_error(c, rc, err, "%s %s", what, m->table);
     }
@@ -580,6 +596,8 @@ static dal_code insert_rows(sq_call *call, int mi, const sq_model_sql *ms, char 
         void *obj = objs + k * m->size;
         if ((rc = bind_all_fields(s, m, obj, err)) == DAL_OK)
             rc = run_row_write(call->c, s, m, obj, "insert into", err);
+        if (rc != DAL_OK && n > 1)
+            dal_error_prefix(err, "row %zu of %zu", k + 1, n); /* as the memory backend says it */
     }
     if (rc != DAL_OK && taken && give_back)
         give_back_sequences(call->c, ms, n);

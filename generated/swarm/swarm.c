@@ -1633,6 +1633,14 @@ dal_code swarm_agent_delete(swarm_db *db, const char *id, dal_error *err)
     return dal_delete((dal_db *)db, &swarm_agent_model, key, NULL, err);
 }
 
+dal_code swarm_agent_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err)
+{
+    const dal_value key[] = {
+        {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
+    };
+    return dal_delete((dal_db *)db, &swarm_agent_model, key, deleted, err);
+}
+
 dal_code swarm_agent_all(swarm_db *db, swarm_agent_list *out, dal_error *err)
 {
     dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
@@ -2062,6 +2070,14 @@ dal_code swarm_task_delete(swarm_db *db, const char *id, dal_error *err)
         {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
     };
     return dal_delete((dal_db *)db, &swarm_task_model, key, NULL, err);
+}
+
+dal_code swarm_task_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err)
+{
+    const dal_value key[] = {
+        {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
+    };
+    return dal_delete((dal_db *)db, &swarm_task_model, key, deleted, err);
 }
 
 dal_code swarm_task_all(swarm_db *db, swarm_task_list *out, dal_error *err)
@@ -2702,6 +2718,14 @@ dal_code swarm_event_delete(swarm_db *db, const char *id, dal_error *err)
     return dal_delete((dal_db *)db, &swarm_event_model, key, NULL, err);
 }
 
+dal_code swarm_event_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err)
+{
+    const dal_value key[] = {
+        {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
+    };
+    return dal_delete((dal_db *)db, &swarm_event_model, key, deleted, err);
+}
+
 dal_code swarm_event_all(swarm_db *db, swarm_event_list *out, dal_error *err)
 {
     dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
@@ -3124,6 +3148,14 @@ dal_code swarm_message_delete(swarm_db *db, const char *id, dal_error *err)
         {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
     };
     return dal_delete((dal_db *)db, &swarm_message_model, key, NULL, err);
+}
+
+dal_code swarm_message_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err)
+{
+    const dal_value key[] = {
+        {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
+    };
+    return dal_delete((dal_db *)db, &swarm_message_model, key, deleted, err);
 }
 
 dal_code swarm_message_all(swarm_db *db, swarm_message_list *out, dal_error *err)
@@ -3577,6 +3609,14 @@ dal_code swarm_metric_delete(swarm_db *db, const char *id, dal_error *err)
         {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
     };
     return dal_delete((dal_db *)db, &swarm_metric_model, key, NULL, err);
+}
+
+dal_code swarm_metric_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err)
+{
+    const dal_value key[] = {
+        {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
+    };
+    return dal_delete((dal_db *)db, &swarm_metric_model, key, deleted, err);
 }
 
 dal_code swarm_metric_all(swarm_db *db, swarm_metric_list *out, dal_error *err)

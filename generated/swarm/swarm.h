@@ -5,8 +5,18 @@
  * Naming: swarm_<model>_<operation>(); enums SWARM_<ENUM>_<MEMBER>; the
  * runtime (dal.h) provides dal_error, dal_code, lists and transactions.
  * Every function that can fail returns a dal_code and fills the caller's
- * dal_error (which may be NULL). Results belong to the caller: free them
- * with the matching _clear / _list_free.
+ * dal_error (which may be NULL); a failed call changes none of its outputs.
+ *
+ * Ownership: results belong to the caller: free them with the matching
+ * _clear / _list_free. An output (the struct of _get, the list of _all or
+ * of a query) replaces what it held and frees it, so it must start
+ * initialised: _init or = {0}. Text fields are malloc'd strings owned by
+ * the struct: set them with dal_strset(&obj.field, "..."), never to a
+ * literal, which _clear would free.
+ *
+ * Threads: one swarm_db may be shared by every thread; a transaction and
+ * its handle belong to one thread at a time; structs and lists are plain
+ * data (share them only under your own lock).
  */
 #ifndef SWARM_H
 #define SWARM_H
@@ -15,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dal.h"
-#include "dal_builder.h"
+#include <dal/dal.h>
+#include <dal/dal_builder.h>
 
 #if DAL_ABI_VERSION != 1
 #error "swarm.h was generated for dal ABI 1, but dal.h is another version: regenerate it with this dal's dalc"
@@ -345,6 +355,8 @@ dal_code swarm_agent_update(swarm_db *db, swarm_agent *obj, dal_error *err);
 dal_code swarm_agent_upsert(swarm_db *db, swarm_agent *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_agent_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_agent_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_agent_all(swarm_db *db, swarm_agent_list *out, dal_error *err);
 dal_code swarm_agent_count(swarm_db *db, int64_t *n, dal_error *err);
@@ -477,6 +489,8 @@ dal_code swarm_task_update(swarm_db *db, swarm_task *obj, dal_error *err);
 dal_code swarm_task_upsert(swarm_db *db, swarm_task *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_task_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_task_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_task_all(swarm_db *db, swarm_task_list *out, dal_error *err);
 dal_code swarm_task_count(swarm_db *db, int64_t *n, dal_error *err);
@@ -681,6 +695,8 @@ dal_code swarm_event_update(swarm_db *db, swarm_event *obj, dal_error *err);
 dal_code swarm_event_upsert(swarm_db *db, swarm_event *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_event_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_event_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_event_all(swarm_db *db, swarm_event_list *out, dal_error *err);
 dal_code swarm_event_count(swarm_db *db, int64_t *n, dal_error *err);
@@ -819,6 +835,8 @@ dal_code swarm_message_update(swarm_db *db, swarm_message *obj, dal_error *err);
 dal_code swarm_message_upsert(swarm_db *db, swarm_message *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_message_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_message_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_message_all(swarm_db *db, swarm_message_list *out, dal_error *err);
 dal_code swarm_message_count(swarm_db *db, int64_t *n, dal_error *err);
@@ -956,6 +974,8 @@ dal_code swarm_metric_update(swarm_db *db, swarm_metric *obj, dal_error *err);
 dal_code swarm_metric_upsert(swarm_db *db, swarm_metric *obj, dal_error *err);
 /* Deletes the row with this key; no such row is not an error. */
 dal_code swarm_metric_delete(swarm_db *db, const char *id, dal_error *err);
+/* The same; *deleted tells whether a row was there (and is now gone). */
+dal_code swarm_metric_delete_found(swarm_db *db, const char *id, bool *deleted, dal_error *err);
 /* Every row, in key order. */
 dal_code swarm_metric_all(swarm_db *db, swarm_metric_list *out, dal_error *err);
 dal_code swarm_metric_count(swarm_db *db, int64_t *n, dal_error *err);

@@ -255,7 +255,7 @@ static const diag_case cases[] = {
     {"unknown_type_far",
      NS "model A { id int @id  name string }\n",
      0,
-     "t.dal:2:28: error: unknown type 'string'\n"
+     "t.dal:2:28: error: unknown type 'string' (did you mean 'text'?)\n"
      "model A { id int @id  name string }\n"
      "                           ^\n"},
     {"model_as_type",
@@ -512,9 +512,76 @@ static const diag_case cases[] = {
     {"default_empty_list_not_list",
      NS "model A { id int @id  s text @default([]) }\n",
      0,
-     "t.dal:2:39: error: default [] for field 's' (text): only a list field takes []\n"
+     "t.dal:2:39: error: default [] for field 's' (text): only a list or json field takes []\n"
      "model A { id int @id  s text @default([]) }\n"
      "                                      ^\n"},
+    {"habit_type_string",
+     NS "model A { id int @id  s String }\n",
+     0,
+     "t.dal:2:25: error: unknown type 'String' (did you mean 'text'?)\n"
+     "model A { id int @id  s String }\n"
+     "                        ^\n"},
+    {"habit_type_datetime",
+     NS "model A { id int @id  t DateTime }\n",
+     0,
+     "t.dal:2:25: error: unknown type 'DateTime' (did you mean 'timestamp'?)\n"
+     "model A { id int @id  t DateTime }\n"
+     "                        ^\n"},
+    {"habit_autoincrement",
+     NS "model A { id int @id @default(autoincrement()) }\n",
+     0,
+     "t.dal:2:31: error: unknown default autoincrement(): put @sequence on the field instead\n"
+     "model A { id int @id @default(autoincrement()) }\n"
+     "                              ^\n"},
+    {"habit_updated_at",
+     NS "model A { id int @id  t timestamp @updatedAt }\n",
+     0,
+     "t.dal:2:35: error: unknown field attribute '@updatedAt' (did you mean '@updated_now'?)\n"
+     "model A { id int @id  t timestamp @updatedAt }\n"
+     "                                  ^\n"},
+    {"habit_relation",
+     NS "model A { id int @id  b int @relation(\"x\") }\n",
+     0,
+     "t.dal:2:29: error: unknown field attribute '@relation': dal has no relation fields; put @ref(Model.field) on the field that holds the other row's key\n"
+     "model A { id int @id  b int @relation(\"x\") }\n"
+     "                            ^\n"},
+    {"habit_relation_prisma_arguments",
+     NS "model B { id int @id }\nmodel A { id int @id  b B @relation(fields: [b_id], references: [id])  b_id int }\n",
+     0,
+     "t.dal:3:27: error: unknown field attribute '@relation': dal has no relation fields; put "
+     "@ref(Model.field) on the field that holds the other row's key\n"
+     "model A { id int @id  b B @relation(fields: [b_id], references: [id])  b_id int }\n"
+     "                          ^\n"},
+    {"habit_map",
+     NS "model A { id int @id @@map(\"as\") }\n",
+     0,
+     "t.dal:2:22: error: unknown model attribute '@@map' (did you mean '@@table'?)\n"
+     "model A { id int @id @@map(\"as\") }\n"
+     "                     ^\n"},
+    {"habit_single_quotes",
+     NS "model A { id int @id @@table('as') }\n",
+     0,
+     "t.dal:2:30: error: strings are written in double quotes: \"as\"\n"
+     "model A { id int @id @@table('as') }\n"
+     "                             ^\n"},
+    {"habit_and",
+     NS "model A { id int @id }\nquery A.q() -> many { where id = 1 && id = 2 }\n",
+     0,
+     "t.dal:3:36: error: '&&' is not an operator: write 'and'\n"
+     "query A.q() -> many { where id = 1 && id = 2 }\n"
+     "                                   ^\n"},
+    {"habit_or",
+     NS "model A { id int @id }\nquery A.q() -> many { where id = 1 || id = 2 }\n",
+     0,
+     "t.dal:3:36: error: '||' is not an operator: write 'or'\n"
+     "query A.q() -> many { where id = 1 || id = 2 }\n"
+     "                                   ^\n"},
+    {"habit_not",
+     NS "model A { id int @id }\nquery A.q() -> many { where !id = 1 }\n",
+     0,
+     "t.dal:3:29: error: '!' is not an operator: write 'not' (or '!=')\n"
+     "query A.q() -> many { where !id = 1 }\n"
+     "                            ^\n"},
     {"default_list_not_empty",
      NS "model A { id int @id  s text[] @default([a]) }\n",
      0,
@@ -934,7 +1001,7 @@ static const diag_case cases[] = {
     {"param_unknown_type",
      NS MA "query A.q(x: integer) -> many { where id = $x }\n",
      0,
-     "t.dal:3:14: error: unknown type 'integer'\n"
+     "t.dal:3:14: error: unknown type 'integer' (did you mean 'int'?)\n"
      "query A.q(x: integer) -> many { where id = $x }\n"
      "             ^\n"},
     {"param_type_mismatch",

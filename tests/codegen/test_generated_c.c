@@ -522,7 +522,7 @@ static void test_regression_cases(void **state)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: %s DALC RUNTIME_DIR CASES_DIR\n", argv[0]);
+        fprintf(stderr, "usage: %s DALC INCLUDE_DIR CASES_DIR (INCLUDE_DIR holds dal/dal.h)\n", argv[0]);
         return 2;
     }
     dalc_path = argv[1];

@@ -44,6 +44,17 @@ static void assert_contains(const char *hay, const char *needle)
         fail_msg("'%s' does not contain '%s'", hay, needle);
 }
 
+/* The constraint error's kind, table and columns (the same on every backend). */
+static void assert_kind(const dal_error *err, dal_constraint kind, const char *table, const char *columns)
+{
+    if (backend_is("postgresql"))
+        return; /* not yet: the PostgreSQL backend does not fill the constraint fields */
+    assert_int_equal(err->code, DAL_ERR_CONSTRAINT);
+    assert_string_equal(dal_constraint_name(err->constraint), dal_constraint_name(kind));
+    assert_string_equal(err->table, table);
+    assert_string_equal(err->columns, columns);
+}
+
 /* A fixed, readable uuid whose text order follows n. */
 static void uuid_n(char out[DAL_UUID_SIZE], unsigned n)
 {
@@ -1324,6 +1335,7 @@ static void test_constraint_errors(void **state)
     agent_make(&dup, 1, "dup", 5);
     dup.updated_at = 3;
     assert_int_equal(swarm_agent_insert(db, &dup, &err), DAL_ERR_CONSTRAINT);
+    assert_kind(&err, DAL_CONSTRAINT_UNIQUE, "agents", "id");
     assert_contains(err.message, "agents");
     assert_contains(err.message, "id");
     assert_int_equal(dup.updated_at, 3);
@@ -1337,12 +1349,14 @@ static void test_constraint_errors(void **state)
     t.has_assigned_to = true;
     memcpy(t.assigned_to, ghost, DAL_UUID_SIZE);
     assert_int_equal(swarm_task_insert(db, &t, &err), DAL_ERR_CONSTRAINT);
+    assert_kind(&err, DAL_CONSTRAINT_FOREIGN_KEY, "tasks", "assigned_to");
     assert_contains(err.message, "tasks");
     assert_contains(err.message, "assigned_to");
     /* a message from nobody */
     swarm_message m;
     message_make(&m, 1, ghost, a[0].id, 1);
     assert_int_equal(swarm_message_insert(db, &m, &err), DAL_ERR_CONSTRAINT);
+    assert_kind(&err, DAL_CONSTRAINT_FOREIGN_KEY, "messages", "from_agent");
     assert_contains(err.message, "messages");
     assert_contains(err.message, "from_agent");
     /* claiming for an agent that does not exist */
@@ -1350,6 +1364,7 @@ static void test_constraint_errors(void **state)
     OK(swarm_task_insert(db, &t, err));
     bool claimed = true;
     assert_int_equal(swarm_task_claim(db, t.id, ghost, &claimed, &err), DAL_ERR_CONSTRAINT);
+    assert_kind(&err, DAL_CONSTRAINT_FOREIGN_KEY, "tasks", "assigned_to");
     assert_contains(err.message, "assigned_to");
     /* an event for a task that does not exist */
     swarm_event e;
@@ -1357,6 +1372,7 @@ static void test_constraint_errors(void **state)
     e.has_task_id = true;
     memcpy(e.task_id, ghost, DAL_UUID_SIZE);
     assert_int_equal(swarm_event_insert(db, &e, &err), DAL_ERR_CONSTRAINT);
+    assert_kind(&err, DAL_CONSTRAINT_FOREIGN_KEY, "events", "task_id");
     assert_contains(err.message, "events");
     assert_contains(err.message, "task_id");
 

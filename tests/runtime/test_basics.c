@@ -48,7 +48,7 @@ static void test_code_names(void **state)
 static void test_set_error(void **state)
 {
     (void)state;
-    dal_error err = {DAL_OK, ""};
+    dal_error err = {0};
     assert_int_equal(dal_set_error(NULL, DAL_ERR_POOL, "x %d", 1), DAL_ERR_POOL);
     assert_int_equal(dal_set_error(&err, DAL_ERR_NOT_FOUND, "agents: key %s %d", "abc", 42), DAL_ERR_NOT_FOUND);
     assert_int_equal(err.code, DAL_ERR_NOT_FOUND);

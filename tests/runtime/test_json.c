@@ -16,7 +16,7 @@
 static cJSON *parse_ok(const char *text)
 {
     cJSON *j = NULL;
-    dal_error err = {DAL_OK, ""};
+    dal_error err = {0};
     if (dal_json_parse(text, strlen(text), &j, &err) != DAL_OK)
         fail_msg("parse of %s failed: %s", text, err.message);
     assert_non_null(j);
@@ -44,7 +44,7 @@ static void check_error(const char *text, size_t len, const char *message)
 {
     cJSON *j = (cJSON *)&j; /* must stay untouched */
     cJSON *sentinel = j;
-    dal_error err = {DAL_OK, ""};
+    dal_error err = {0};
     assert_int_equal(dal_json_parse(text, len, &j, &err), DAL_ERR_SERIALIZATION);
     assert_int_equal(err.code, DAL_ERR_SERIALIZATION);
     assert_ptr_equal(j, sentinel);

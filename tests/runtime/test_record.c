@@ -31,7 +31,7 @@ static char *to_json(const t_thing *t)
 
 static void from_json_ok(t_thing *t, const char *text)
 {
-    dal_error err = {DAL_OK, ""};
+    dal_error err = {0};
     if (dal_record_from_json(M, t, text, &err) != DAL_OK)
         fail_msg("from_json failed: %s", err.message);
 }
@@ -608,7 +608,7 @@ static void check_from_json_error(const char *key, const char *value, const char
     dal_record_init(M, &snapshot);
     assert_int_equal(dal_record_copy(M, &snapshot, &target, NULL), DAL_OK);
     char *text = key != NULL ? fixture_with(key, value) : fixture_str(value);
-    dal_error err = {DAL_OK, ""};
+    dal_error err = {0};
     dal_code rc = dal_record_from_json(M, &target, text, &err);
     if (rc != DAL_ERR_SERIALIZATION || strcmp(err.message, message) != 0)
         fail_msg("%s = %s:\n  got      %s \"%s\"\n  expected serialization \"%s\"", key ? key : "(text)", value,

@@ -31,7 +31,7 @@
     static void P##_round_trip(const char *text)                                       \
     {                                                                                  \
         T a, b;                                                                        \
-        dal_error err = {DAL_OK, ""};                                                  \
+        dal_error err = {0};                                                  \
         P##_init(&a);                                                                  \
         if (P##_from_json(&a, text, &err) != DAL_OK)                                   \
             fail_msg(#P ": from_json failed: %s\n  input: %s", err.message, text);    \
@@ -74,7 +74,7 @@
     static void P##_normalizes(const char *input, const char *expected)                \
     {                                                                                  \
         T a;                                                                           \
-        dal_error err = {DAL_OK, ""};                                                  \
+        dal_error err = {0};                                                  \
         P##_init(&a);                                                                  \
         if (P##_from_json(&a, input, &err) != DAL_OK)                                  \
             fail_msg(#P ": from_json failed: %s", err.message);                        \
@@ -87,7 +87,7 @@
     static void P##_rejects(const char *input, const char *message)                   \
     {                                                                                  \
         T target, snapshot;                                                            \
-        dal_error err = {DAL_OK, ""};                                                  \
+        dal_error err = {0};                                                  \
         P##_init(&target);                                                             \
         P##_init(&snapshot);                                                           \
         assert_int_equal(P##_copy(&snapshot, &target, NULL), DAL_OK);                  \

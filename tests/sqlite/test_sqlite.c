@@ -314,7 +314,7 @@ static void test_errors_name_table_and_column(void **state)
     item_make(&dup, "dup", 1);
     memcpy(dup.id, a.id, sizeof a.id);
     assert_int_equal(dal_insert(db, &t_item_model, &dup, &err), DAL_ERR_CONSTRAINT);
-    assert_contains(err.message, "items.id");
+    assert_contains(err.message, "items(id)");
     assert_contains(err.message, a.id);
 
     /* update of a missing row */
@@ -337,8 +337,8 @@ static void test_errors_name_table_and_column(void **state)
     t_child ch = {.id = 1};
     memcpy(ch.item_id, ghost.id, sizeof ghost.id);
     assert_int_equal(dal_insert(db, &t_child_model, &ch, &err), DAL_ERR_CONSTRAINT);
-    assert_contains(err.message, "children.item_id");
-    assert_contains(err.message, "items.id");
+    assert_contains(err.message, "children(item_id)");
+    assert_contains(err.message, "items(id)");
     assert_contains(err.message, ghost.id);
 
     /* composite key duplicate; restrict on delete names the referencing column */
@@ -346,11 +346,11 @@ static void test_errors_name_table_and_column(void **state)
     memcpy(p.item_id, a.id, sizeof a.id);
     assert_int_equal(dal_insert(db, &t_pin_model, &p, &err), DAL_OK);
     assert_int_equal(dal_insert(db, &t_pin_model, &p, &err), DAL_ERR_CONSTRAINT);
-    assert_contains(err.message, "pins.item_id, pins.slot");
+    assert_contains(err.message, "pins(item_id, slot)");
     key = uuid_value(a.id);
     bool deleted = true;
     assert_int_equal(dal_delete(db, &t_item_model, &key, &deleted, &err), DAL_ERR_CONSTRAINT);
-    assert_contains(err.message, "pins.item_id");
+    assert_contains(err.message, "pins(item_id)");
     /* composite key get */
     dal_value pk[2] = {uuid_value(a.id), {.type = DAL_I32, .as.i = 3}};
     t_pin got = {0};
