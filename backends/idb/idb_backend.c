@@ -268,9 +268,20 @@ static void idb_close(dal_db *db)
 /* The change log                                                            */
 /* ------------------------------------------------------------------------ */
 
-static dal_code log_put(dal_db *h, const dal_model *m, const void *obj, bool final, dal_error *err)
+/* n rows (an array of m's struct) put by one log call: one JSON text, parsed
+ * once on the JavaScript side. final: part of a store's rewrite. */
+static dal_code log_put(dal_db *h, const dal_model *m, const void *objs, size_t n, bool final, dal_error *err)
 {
-    char *json = dal_record_to_json(m, obj);
+    if (n == 0)
+        return DAL_OK;
+    cJSON *arr = cJSON_CreateArray();
+    bool ok = arr != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        cJSON *o = dal_record_to_cjson(m, (const char *)objs + i * m->size);
+        ok = o != NULL && cJSON_AddItemToArray(arr, o);
+    }
+    char *json = ok ? dal_json_print(arr) : NULL;
+    cJSON_Delete(arr);
     if (json == NULL)
         return dal_set_error(err, DAL_ERR_NOMEM, "idb: out of memory writing %s", m->table);
     int r = dal_idb_js_put(state_of(h)->conn, m->table, json, final ? 1 : 0);
@@ -375,8 +386,7 @@ static dal_code flush(dal_db *h, dal_db *wh, dal_error *err)
             dal_code rc = MEM->list_all(wh, m, &all, err);
             if (rc != DAL_OK)
                 return rc;
-            for (size_t k = 0; k < all.n && rc == DAL_OK; k++)
-                rc = log_put(h, m, (char *)all.v + k * m->size, true, err);
+            rc = log_put(h, m, all.v, all.n, true, err);
             dal_record_list_free(m, &all);
             if (rc != DAL_OK)
                 return rc;
@@ -485,8 +495,8 @@ static dal_code idb_insert(dal_db *h, const dal_model *m, void *objs, size_t n, 
         return rc;
     int mark = stmt_mark(h);
     rc = MEM->insert(w.wh, m, objs, n, err);
-    for (size_t i = 0; i < n && rc == DAL_OK; i++)
-        rc = log_put(h, m, (char *)objs + i * m->size, false, err);
+    if (rc == DAL_OK)
+        rc = log_put(h, m, objs, n, false, err);
     return wend(&w, stmt_done(h, mark, rc), err);
 }
 
@@ -499,7 +509,7 @@ static dal_code write_one(dal_db *h, const dal_model *m, void *obj, bool upsert,
     int mark = stmt_mark(h);
     rc = upsert ? MEM->upsert(w.wh, m, obj, err) : MEM->update(w.wh, m, obj, err);
     if (rc == DAL_OK)
-        rc = log_put(h, m, obj, false, err);
+        rc = log_put(h, m, obj, 1, false, err);
     return wend(&w, stmt_done(h, mark, rc), err);
 }
 

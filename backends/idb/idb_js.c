@@ -231,7 +231,9 @@ EM_JS(void, dal_idb_js_unlock, (int conn), {
 EM_JS(int, dal_idb_js_put, (int conn, const char *store, const char *json, int final), {
     var D = Module.dalIdb, c = D.conns[conn];
     try {
-        c.log.push({ store: UTF8ToString(store), op: final ? "final" : "put", value: D.parse(UTF8ToString(json)) });
+        var s = UTF8ToString(store), op = final ? "final" : "put";
+        var rows = D.parse(UTF8ToString(json));
+        for (var i = 0; i < rows.length; i++) c.log.push({ store: s, op: op, value: rows[i] });
         return 0;
     } catch (e) {
         D.fail(e);

@@ -32,7 +32,7 @@ int dal_idb_js_generation_moved(int conn);
 int dal_idb_js_lock(int conn, int timeout_ms);
 void dal_idb_js_unlock(int conn);
 
-/* The change log. put: a row as JSON (final: part of a store's rewrite). */
+/* The change log. put: a JSON array of rows (final: part of a store's rewrite). */
 int dal_idb_js_put(int conn, const char *store, const char *json, int final);
 int dal_idb_js_del(int conn, const char *store, const char *key_json);
 void dal_idb_js_rewrite(int conn, const char *store);

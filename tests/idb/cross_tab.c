@@ -2,7 +2,8 @@
  * cross_tab.c - a claim is atomic across two tabs of one origin (idb:race).
  *   cross_tab seed      2 agents, TASKS pending tasks
  *   cross_tab claim K   (run in two tabs at once, K = 0 and 1) agent K tries
- *                       to claim every task, both in the same order;
+ *                       to claim every task (tab 0 upwards, tab 1 downwards,
+ *                       released together, so they meet and contend);
  *                       prints how many it won
  *   cross_tab verify    every task is assigned to exactly one agent, and the
  *                       two agents' tasks add up to TASKS
@@ -11,9 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <emscripten.h>
+
 #include "swarm/swarm.h"
 
 #define TASKS 40
+
+/* Both tabs start claiming together: each says it is ready, then waits for
+ * the runner's go (run.mjs resolves it in both pages at once). */
+EM_ASYNC_JS(void, wait_for_go, (void), {
+    await new Promise(function(go) { window.dalGo = go; window.dalReady = true; });
+})
 
 static void uuid_n(char out[DAL_UUID_SIZE], unsigned n)
 {
@@ -59,8 +68,10 @@ int main(int argc, char **argv)
         char agent[DAL_UUID_SIZE], task[DAL_UUID_SIZE];
         uuid_n(agent, 100 + k);
         int wins = 0;
+        wait_for_go();
         for (unsigned j = 0; j < TASKS && rc == 0; j++) {
-            uuid_n(task, 1000 + j); /* both tabs in the same order: every claim contended */
+            /* tab 0 from the first task up, tab 1 from the last down: they meet */
+            uuid_n(task, 1000 + (k == 0 ? j : TASKS - 1 - j));
             bool claimed = false;
             if (swarm_task_claim(db, task, agent, &claimed, &err) != DAL_OK) {
                 printf("cross_tab: claim: %s\n", err.message);

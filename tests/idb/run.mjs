@@ -158,8 +158,18 @@ try {
   } else if (rest[0] === '--cross-tab') {
     failed ||= (await runIn(page, '[seed]', 'cross_tab', ['seed'])) !== 0;
     const tabs = [page, await ctx.newPage()];
-    const st = await Promise.all(tabs.map((p, k) => runIn(p, `[tab ${k}]`, 'cross_tab', ['claim', String(k)])));
+    // each tab prints "won W of N": the wins must add up to N (two tabs that
+    // both believed they won a task would add up to more)
+    let wins = 0, of = 0;
+    const count = (text) => { const m = /won (\d+) of (\d+)/.exec(text); if (m) { wins += Number(m[1]); of = Number(m[2]); } };
+    const running = tabs.map((p, k) => runIn(p, `[tab ${k}]`, 'cross_tab', ['claim', String(k)], count));
+    // both tabs are loaded and waiting: let them go at once
+    await Promise.all(tabs.map((p) => p.waitForFunction(() => window.dalReady === true, null, { timeout: timeoutMs, polling: 20 })));
+    await Promise.all(tabs.map((p) => p.evaluate(() => window.dalGo())));
+    const st = await Promise.all(running);
     failed ||= st.some((s) => s !== 0);
+    console.log(`[runner] wins of both tabs: ${wins} of ${of}`);
+    if (of === 0 || wins !== of) { console.log('[runner] a task was won twice or not at all'); failed = true; }
     failed ||= (await runIn(page, '[verify]', 'cross_tab', ['verify'])) !== 0;
   } else if (rest[0] === '--bench') {
     const n = Number(rest[1] || 1000);
