@@ -371,8 +371,9 @@ static dal_code log_delete(dal_db *h, const dal_model *m, const dal_value *key, 
 
 /* Adds the rewrites and the @sequence counters, then writes the log in one
  * IndexedDB transaction. wh: the working-set handle that sees the changes. */
-static dal_code flush(dal_db *h, dal_db *wh, dal_error *err)
+static dal_code flush(dal_db *h, dal_db *wh, bool *conflict, dal_error *err)
 {
+    *conflict = false;
     idb_state *st = state_of(h);
     const dal_schema *s = h->schema;
     if (dal_idb_js_log_size(st->conn) == 0)
@@ -403,7 +404,9 @@ static dal_code flush(dal_db *h, dal_db *wh, dal_error *err)
             }
         }
     }
-    if (dal_idb_js_flush(st->conn) != 0)
+    int r = dal_idb_js_flush(st->conn);
+    *conflict = r == -2;
+    if (r != 0)
         return js_error(err, DAL_ERR_DATABASE, "idb: writing");
     return DAL_OK;
 }
@@ -417,12 +420,20 @@ typedef struct wcall {
     dal_tx *mtx;    /* implicit working-set transaction, or NULL inside one */
     dal_db *wh;     /* the working-set handle to run on */
     bool locked;
+    int attempt;    /* 0, then 1 after a conflict */
+    bool retry;     /* wend: run the operation again (another tab had committed) */
 } wcall;
 
-static dal_code wbegin(wcall *w, dal_db *h, dal_error *err)
+/* A write outside a transaction takes the tabs' lock. Its first attempt
+ * trusts the working set unless a message said another tab committed; the
+ * commit itself checks the generation inside the IndexedDB transaction and
+ * reports a conflict when it moved, and the second attempt reads the
+ * generation first (reloading when needed), as a transaction's begin does. */
+static dal_code wbegin(wcall *w, dal_db *h, int attempt, dal_error *err)
 {
     memset(w, 0, sizeof *w);
     w->h = h;
+    w->attempt = attempt;
     if (h->tx != NULL) {
         w->wh = inner(h);
         return DAL_OK;
@@ -437,7 +448,7 @@ static dal_code wbegin(wcall *w, dal_db *h, dal_error *err)
     if (dal_idb_js_lock(st->conn, (int)h->opts.busy_timeout_ms) != 0)
         return js_error(err, DAL_ERR_DATABASE, "idb: waiting for the database lock");
     w->locked = true;
-    dal_code rc = refresh(h, true, err);
+    dal_code rc = attempt == 0 ? refresh(h, false, err) : refresh(h, true, err);
     if (rc == DAL_OK && (w->mtx = dal_begin(st->mem, err)) == NULL)
         rc = err != NULL ? err->code : DAL_ERR_OTHER;
     if (rc != DAL_OK) {
@@ -455,8 +466,17 @@ static dal_code wend(wcall *w, dal_code rc, dal_error *err)
     idb_state *st = state_of(w->h);
     if (w->mtx == NULL)
         return rc; /* inside a transaction: its commit writes */
-    if (rc == DAL_OK)
-        rc = flush(w->h, w->wh, err);
+    bool conflict = false;
+    if (rc == DAL_OK) {
+        rc = flush(w->h, w->wh, &conflict, err);
+    } else if (w->attempt == 0 && dal_idb_js_generation_moved(st->conn) == 1) {
+        /* the operation failed on a working set another tab has since
+         * changed (a row it inserted, a key it freed): try again on the
+         * current one before answering */
+        conflict = true;
+    }
+    if (rc != DAL_OK && conflict && w->attempt == 0)
+        w->retry = true;
     if (rc == DAL_OK) {
         rc = dal_commit(w->mtx, err);
     } else {
@@ -489,28 +509,36 @@ static dal_code stmt_done(dal_db *h, int mark, dal_code rc)
 
 static dal_code idb_insert(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err)
 {
-    wcall w;
-    dal_code rc = wbegin(&w, h, err);
-    if (rc != DAL_OK)
-        return rc;
-    int mark = stmt_mark(h);
-    rc = MEM->insert(w.wh, m, objs, n, err);
-    if (rc == DAL_OK)
-        rc = log_put(h, m, objs, n, false, err);
-    return wend(&w, stmt_done(h, mark, rc), err);
+    wcall w = {0};
+    dal_code rc;
+    int attempt = 0;
+    do {
+        if ((rc = wbegin(&w, h, attempt++, err)) != DAL_OK)
+            return rc;
+        int mark = stmt_mark(h);
+        rc = MEM->insert(w.wh, m, objs, n, err);
+        if (rc == DAL_OK)
+            rc = log_put(h, m, objs, n, false, err);
+        rc = wend(&w, stmt_done(h, mark, rc), err);
+    } while (w.retry);
+    return rc;
 }
 
 static dal_code write_one(dal_db *h, const dal_model *m, void *obj, bool upsert, dal_error *err)
 {
-    wcall w;
-    dal_code rc = wbegin(&w, h, err);
-    if (rc != DAL_OK)
-        return rc;
-    int mark = stmt_mark(h);
-    rc = upsert ? MEM->upsert(w.wh, m, obj, err) : MEM->update(w.wh, m, obj, err);
-    if (rc == DAL_OK)
-        rc = log_put(h, m, obj, 1, false, err);
-    return wend(&w, stmt_done(h, mark, rc), err);
+    wcall w = {0};
+    dal_code rc;
+    int attempt = 0;
+    do {
+        if ((rc = wbegin(&w, h, attempt++, err)) != DAL_OK)
+            return rc;
+        int mark = stmt_mark(h);
+        rc = upsert ? MEM->upsert(w.wh, m, obj, err) : MEM->update(w.wh, m, obj, err);
+        if (rc == DAL_OK)
+            rc = log_put(h, m, obj, 1, false, err);
+        rc = wend(&w, stmt_done(h, mark, rc), err);
+    } while (w.retry);
+    return rc;
 }
 
 static dal_code idb_update(dal_db *h, const dal_model *m, void *obj, dal_error *err)
@@ -525,16 +553,20 @@ static dal_code idb_upsert(dal_db *h, const dal_model *m, void *obj, dal_error *
 
 static dal_code idb_remove(dal_db *h, const dal_model *m, const dal_value *key, bool *deleted, dal_error *err)
 {
-    wcall w;
-    dal_code rc = wbegin(&w, h, err);
-    if (rc != DAL_OK)
-        return rc;
-    int mark = stmt_mark(h);
+    wcall w = {0};
+    dal_code rc;
+    int attempt = 0;
     bool gone = false;
-    rc = MEM->remove(w.wh, m, key, &gone, err);
-    if (rc == DAL_OK && gone)
-        rc = log_delete(h, m, key, err);
-    rc = wend(&w, stmt_done(h, mark, rc), err);
+    do {
+        if ((rc = wbegin(&w, h, attempt++, err)) != DAL_OK)
+            return rc;
+        int mark = stmt_mark(h);
+        gone = false;
+        rc = MEM->remove(w.wh, m, key, &gone, err);
+        if (rc == DAL_OK && gone)
+            rc = log_delete(h, m, key, err);
+        rc = wend(&w, stmt_done(h, mark, rc), err);
+    } while (w.retry);
     if (rc == DAL_OK && deleted != NULL)
         *deleted = gone;
     return rc;
@@ -542,16 +574,20 @@ static dal_code idb_remove(dal_db *h, const dal_model *m, const dal_value *key, 
 
 static dal_code idb_exec(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_error *err)
 {
-    wcall w;
-    dal_code rc = wbegin(&w, h, err);
-    if (rc != DAL_OK)
-        return rc;
-    int mark = stmt_mark(h);
+    wcall w = {0};
+    dal_code rc;
+    int attempt = 0;
     int64_t n = 0;
-    rc = MEM->exec(w.wh, q, args, &n, err);
-    if (rc == DAL_OK && n > 0)
-        rc = q->kind == DAL_Q_DELETE ? log_rewrite_deleted(h, q->model, err) : log_rewrite(h, q->model, err);
-    rc = wend(&w, stmt_done(h, mark, rc), err);
+    do {
+        if ((rc = wbegin(&w, h, attempt++, err)) != DAL_OK)
+            return rc;
+        int mark = stmt_mark(h);
+        n = 0;
+        rc = MEM->exec(w.wh, q, args, &n, err);
+        if (rc == DAL_OK && n > 0)
+            rc = q->kind == DAL_Q_DELETE ? log_rewrite_deleted(h, q->model, err) : log_rewrite(h, q->model, err);
+        rc = wend(&w, stmt_done(h, mark, rc), err);
+    } while (w.retry);
     if (rc == DAL_OK && changed != NULL)
         *changed = n;
     return rc;
@@ -655,8 +691,9 @@ static dal_code tx_end(dal_tx *tx, bool commit, dal_error *err)
             dal_rollback(ts->mtx, NULL);
         }
     } else {
+        bool conflict = false;
         if (commit)
-            rc = flush(h, dal_tx_db(ts->mtx), err);
+            rc = flush(h, dal_tx_db(ts->mtx), &conflict, err);
         if (commit && rc == DAL_OK) {
             rc = dal_commit(ts->mtx, err);
         } else {

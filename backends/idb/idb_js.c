@@ -293,6 +293,14 @@ EM_ASYNC_JS(int, dal_idb_js_flush_impl, (int conn), {
         t = c.db.transaction(Object.keys(names), "readwrite", { durability: "strict" });
         var finished = D.done(t);
         finished.catch(function() {});
+        var ms = t.objectStore("_dal");
+        /* the generation this working set was loaded at must still be the
+         * stored one: checked first, inside this transaction (requests run
+         * in order; aborting in its callback discards everything below) */
+        var conflict = false;
+        ms.get("gen").onsuccess = function(ev) {
+            if ((ev.target.result || 0) !== c.gen) { conflict = true; try { t.abort(); } catch (ignored) {} }
+        };
         Object.keys(rewrite).forEach(function(s) { t.objectStore(s).clear(); });
         log.forEach(function(e) {
             if (rewrite[e.store]) {
@@ -303,11 +311,19 @@ EM_ASYNC_JS(int, dal_idb_js_flush_impl, (int conn), {
                 t.objectStore(e.store).delete(e.key);
             }
         });
-        var ms = t.objectStore("_dal");
         Object.keys(seq).forEach(function(k) { ms.put(seq[k], k); });
         var gen = c.gen + 1;
         ms.put(gen, "gen");
-        await finished;
+        try {
+            await finished;
+        } catch (e) {
+            if (conflict) {
+                t = null;
+                D.error = "another tab committed since this one read the database";
+                return -2;
+            }
+            throw e;
+        }
         c.gen = gen;
         if (c.bc) c.bc.postMessage({ gen: gen });
         return 0;

@@ -42,7 +42,8 @@ void dal_idb_js_set_seq(int conn, const char *store, const char *field, double v
 int dal_idb_js_log_size(int conn);
 void dal_idb_js_log_truncate(int conn, int n);
 /* async. Writes the log in one read-write transaction (and bumps the
- * generation); the log is emptied either way. 0 ok. */
+ * generation); the log is emptied either way. 0 ok; -2 when the stored
+ * generation is not the loaded one (another tab committed): nothing written. */
 int dal_idb_js_flush(int conn);
 
 #endif /* DAL_IDB_JS_H */

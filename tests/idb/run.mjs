@@ -84,13 +84,26 @@ async function baseline({ n, round }) {
   const req = (r) => new Promise((res, rej) => { r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
   const done = (t) => new Promise((res, rej) => { t.oncomplete = res; t.onabort = () => rej(t.error); });
   const id = (kind, i) => `00000000-0000-7000-800${kind}-${String(i).padStart(12, '0')}`;
+  // the same layout as dal's: stores, key paths and indexes copied from the
+  // database bench.c just filled (every IndexedDB index costs on each put)
+  const dalDb = await req(indexedDB.open(`bench${round}`));
+  const layout = {};
+  const lt = dalDb.transaction(['agents', 'tasks', 'events']);
+  for (const name of ['agents', 'tasks', 'events']) {
+    const st = lt.objectStore(name);
+    layout[name] = { keyPath: st.keyPath, indexes: [...st.indexNames].map((i) => {
+      const ix = st.index(i);
+      return { name: i, keyPath: ix.keyPath, unique: ix.unique };
+    }) };
+  }
+  dalDb.close();
+  const pendingIndex = layout.tasks.indexes.find((i) => Array.isArray(i.keyPath) && i.keyPath[0] === 'status');
   const open = indexedDB.open(`baseline${round}`, 1);
   open.onupgradeneeded = () => {
-    const db = open.result;
-    db.createObjectStore('agents', { keyPath: 'id' });
-    const t = db.createObjectStore('tasks', { keyPath: 'id' });
-    t.createIndex('tasks_status_priority_idx', ['status', 'priority', 'created_at']);
-    db.createObjectStore('events', { keyPath: 'id' }).createIndex('events_sequence', 'sequence', { unique: true });
+    for (const [name, l] of Object.entries(layout)) {
+      const st = open.result.createObjectStore(name, { keyPath: l.keyPath });
+      for (const i of l.indexes) st.createIndex(i.name, i.keyPath, { unique: i.unique });
+    }
   };
   const db = await req(open);
   const now = () => new Date().toISOString().replace('Z', '000Z');
@@ -119,7 +132,7 @@ async function baseline({ n, round }) {
   const q = Math.max(1, Math.floor(n / 10));
   t0 = performance.now();
   for (let i = 0; i < q; i++) {
-    const ix = db.transaction('tasks').objectStore('tasks').index('tasks_status_priority_idx');
+    const ix = db.transaction('tasks').objectStore('tasks').index(pendingIndex.name);
     const rows = await req(ix.getAll(IDBKeyRange.bound(['pending'], ['pending', []])));
     if (rows.length !== 10) throw new Error('pending: ' + rows.length);
   }
@@ -130,7 +143,7 @@ async function baseline({ n, round }) {
     t = db.transaction('events', 'readwrite', { durability: 'strict' });
     for (let i = 0; i < 1000; i++)
       t.objectStore('events').put({ id: id(3, b * 1000 + i), event_type: 'tick', agent_id: null, task_id: null,
-        payload: {}, metadata: {}, timestamp: now(), sequence: ++seq });
+          payload: {}, metadata: {}, timestamp: now(), sequence: ++seq });
     await done(t);
   }
   out.push({ op: 'event_batch_1000', n: 3000, ms: performance.now() - t0 });
