@@ -8,10 +8,9 @@ endfunction()
 
 dal_require_program(DAL_RE2C re2c re2c)
 dal_require_program(DAL_LEMON lemon lemon)
-find_file(DAL_LEMPAR lempar.c PATHS /usr/share/lemon /usr/local/share/lemon /usr/share/sqlite3 NO_DEFAULT_PATH)
-if(NOT DAL_LEMPAR)
-  message(FATAL_ERROR "dal: lemon's template lempar.c not found. Install it: apt-get install lemon")
-endif()
+# lemon's parser template is kept in the tree (codegen/lempar.c, as SQLite
+# does): grammar.y reads the template's tables, so it must not change with the
+# lemon that happens to be installed.
 
 find_package(SQLite3 QUIET)
 if(NOT SQLite3_FOUND)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages dal needs to build and test, when missing.
 #   cmake/install-deps.sh            build + run (the demo)
-#   cmake/install-deps.sh --test     also what the tests need (cmocka, valgrind)
+#   cmake/install-deps.sh --test     also what the tests need (cmocka, valgrind, clang)
 #   cmake/install-deps.sh --fuzz     also clang and its runtime (libFuzzer)
 #   cmake/install-deps.sh --wasm     also the WebAssembly build and its browser tests:
 #                                    emscripten, chromium, node + npm, dpkg-dev (apt-get source)
@@ -10,7 +10,7 @@ set -euo pipefail
 pkgs=(cmake make gcc pkg-config lemon re2c libsqlite3-dev libcjson-dev)
 for arg in "$@"; do
   case "$arg" in
-    --test) pkgs+=(libcmocka-dev valgrind sqlite3) ;;
+    --test) pkgs+=(libcmocka-dev valgrind sqlite3 clang) ;;
     --fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
     --bench) pkgs+=(gnuplot-nox) ;;
     --wasm)

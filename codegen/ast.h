@@ -289,4 +289,10 @@ m_schema *dalc_check(const ast_schema *ast, const char *path, diag *d);
  * index; s has been checked. */
 void dalc_derive(m_schema *s);
 
+struct nm_names;
+/* Reports every clash of the C names the declarations generate (names.h):
+ * two declarations that would generate one name, a name C or an included
+ * header has; s has been checked and derived. */
+void dalc_check_names(const ast_schema *ast, const m_schema *s, const struct nm_names *names, diag *d);
+
 #endif /* DALC_AST_H */

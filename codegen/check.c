@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "ast.h"
+#include "names.h"
 
 #define T(tok) (int)(tok).n, (tok).s        /* for "%.*s" */
 
@@ -1586,19 +1587,6 @@ static void check_result(checker *c, query_ctx *qc)
                   qc->q->model->name, qc->q->name, T(a->result), allowed[a->kind]);
 }
 
-/* The names of the operations generated for every model. */
-static bool generated_op(src_tok name)
-{
-    static const char *const ops[] = {
-        "insert", "insert_many", "get", "update", "upsert", "delete", "all", "count", "init",
-        "clear", "free", "copy", "equal", "to_json", "from_json", "list_free", "new",
-    };
-    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
-        if (tok_is(name, ops[i]))
-            return true;
-    return false;
-}
-
 static void check_params(checker *c, query_ctx *qc)
 {
     const ast_query *a = qc->ast;
@@ -1638,11 +1626,9 @@ static void check_query(checker *c, size_t qi)
     qc.named = fe_calloc(mc->m->n_fields, sizeof *qc.named);
     q->model = mc->m;
 
+    /* a name that clashes with a generated one is reported by dalc_check_names */
     long prev = fe_names_put(&mc->queries, a->name.s, a->name.n, (long)qi);
-    if (generated_op(a->name))
-        diag_error_at(c->d, a->name, "%s name '%s' clashes with the generated %s.%s(): choose "
-                      "another name", qc.what, q->name, q->model->name, q->name);
-    else if (prev >= 0)
+    if (prev >= 0)
         diag_error_at(c->d, a->name, "duplicate name %s.%s: already declared at line %d",
                       q->model->name, q->name, c->ast->queries[prev]->kw.line);
     check_result(c, &qc);
@@ -1749,4 +1735,179 @@ m_schema *dalc_check(const ast_schema *ast, const char *path, diag *d)
         return NULL;
     }
     return s;
+}
+
+/* ------------------------------------------------------------ generated names */
+
+/* One generated name and the declaration that generates it. */
+typedef struct gen_name {
+    const char *name;
+    char *key;                  /* scope + name */
+    nm_what what;
+    nm_scope scope;
+    src_tok at;                 /* the declaration's name */
+    char *who;                  /* "model Task" */
+    size_t seq;
+} gen_name;
+
+typedef struct names_ctx {
+    const ast_schema *ast;
+    const m_schema *s;
+    gen_name *v;
+    size_t n;
+} names_ctx;
+
+static void owner_of(const names_ctx *x, nm_owner o, src_tok *at, fe_buf *who)
+{
+    const ast_schema *a = x->ast;
+    const m_schema *s = x->s;
+    switch (o.kind) {
+    case NO_NAMESPACE:
+        *at = a->ns[0].name;
+        fe_buf_printf(who, "namespace %s", s->ns);
+        return;
+    case NO_ENUM:
+        *at = a->enums[o.i]->name;
+        fe_buf_printf(who, "enum %s", s->enums[o.i].name);
+        return;
+    case NO_MEMBER:
+        *at = a->enums[o.i]->members[o.j].name;
+        fe_buf_printf(who, "member %s.%.*s", s->enums[o.i].name, T(*at));
+        return;
+    case NO_MODEL:
+        *at = a->models[o.i]->name;
+        fe_buf_printf(who, "model %s", s->models[o.i].name);
+        return;
+    case NO_FIELD:
+        *at = a->models[o.i]->fields[o.j]->name;
+        fe_buf_printf(who, "field %s.%s", s->models[o.i].name, s->models[o.i].fields[o.j].name);
+        return;
+    case NO_QUERY:
+        *at = a->queries[o.i]->name;
+        fe_buf_printf(who, "%s %s.%s", kind_word(s->queries[o.i].kind), s->queries[o.i].model->name,
+                      s->queries[o.i].name);
+        return;
+    case NO_PARAM:
+        *at = a->queries[o.i]->params[o.j].name;
+        fe_buf_printf(who, "parameter '%s' of %s.%s", s->queries[o.i].params[o.j].name,
+                      s->queries[o.i].model->name, s->queries[o.i].name);
+        return;
+    case NO_ITEM: {
+        const ast_query *q = a->queries[o.i];
+        *at = o.j < q->n_group ? q->group[o.j] : q->items[o.j - q->n_group].name;
+        fe_buf_printf(who, "row field '%s' of %s.%s", s->queries[o.i].items[o.j].name,
+                      s->queries[o.i].model->name, s->queries[o.i].name);
+        return;
+    }
+    }
+}
+
+static void collect_name(void *ctx, nm_owner o, nm_scope scope, nm_what what, const char *name)
+{
+    names_ctx *x = ctx;
+    gen_name *g = FE_PUSH(x->v, x->n);
+    *g = (gen_name){.name = name, .what = what, .scope = scope, .seq = x->n - 1};
+    fe_buf who = {0};
+    owner_of(x, o, &g->at, &who);
+    g->who = fe_buf_take(&who);
+    fe_buf key = {0};
+    if (scope == NS_FILE)
+        fe_buf_printf(&key, "%s", name);
+    else /* the struct or the function: of model i (fields), of query i (items, params) */
+        fe_buf_printf(&key, "%c%c%zu %s", scope == NS_STRUCT ? 's' : 'p', o.kind == NO_FIELD ? 'm' : 'q', o.i,
+                      name);
+    g->key = fe_buf_take(&key);
+}
+
+static int by_declaration(const void *pa, const void *pb)
+{
+    const gen_name *a = pa, *b = pb;
+    if (a->at.s != b->at.s)
+        return a->at.s < b->at.s ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static const char *what_text(nm_what w)
+{
+    switch (w) {
+    case NM_TYPE: return "type";
+    case NM_FUNC: return "function";
+    case NM_OBJECT: return "object";
+    case NM_MACRO: return "macro";
+    case NM_CONST: return "constant";
+    }
+    return "name";
+}
+
+/* Reports, at the later declaration, two declarations that would generate
+ * the same C name (in one scope), a generated name that C or an included
+ * header already declares, a struct member that a generated macro would
+ * replace, and a parameter that would hide a generated name its function
+ * needs. One report per declaration. */
+static bool reported_before(const char *const *v, size_t n, const char *at)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == at)
+            return true;
+    return false;
+}
+
+void dalc_check_names(const ast_schema *ast, const m_schema *s, const nm_names *names, diag *d)
+{
+    names_ctx x = {.ast = ast, .s = s};
+    nm_each(names, s, collect_name, &x);
+    qsort(x.v, x.n, sizeof *x.v, by_declaration);
+    fe_names seen = {0};
+    const char **reported = NULL;       /* the declarations reported, once each */
+    size_t n_reported = 0;
+    const char *ns_why = NULL;          /* the namespace's own names are reserved: said once */
+    for (size_t i = 0; i < x.n; i++) {
+        const gen_name *g = &x.v[i];
+        if (reported_before(reported, n_reported, g->at.s))
+            continue;
+        const char *why = NULL;
+        long prev = fe_names_put(&seen, g->key, strlen(g->key), (long)i);
+        static const char *const scope_word[] = {[NS_FILE] = "", [NS_STRUCT] = "the struct member ",
+                                                 [NS_PARAMS] = "the parameter "};
+        if (prev >= 0 && x.v[prev].at.s != g->at.s) {
+            const gen_name *p = &x.v[prev];
+            diag_error_at(d, g->at, "%s would generate %s'%s', already generated for %s at %d:%d", g->who,
+                          scope_word[g->scope], g->name, p->who, p->at.line, p->at.col);
+        } else if (g->scope == NS_FILE && nm_reserved(g->name, &why)) {
+            if (why == ns_why)
+                continue;
+            diag_error_at(d, g->at, "%s would generate '%s', which is %s", g->who, g->name, why);
+            if (ns_why == NULL && g->at.s == ast->ns[0].name.s)
+                ns_why = why;
+        } else {
+            continue;
+        }
+        *FE_PUSH(reported, n_reported) = g->at.s;
+    }
+    /* members and parameters against the file-scope names, now all known */
+    for (size_t i = 0; i < x.n; i++) {
+        const gen_name *g = &x.v[i];
+        if (g->scope == NS_FILE || reported_before(reported, n_reported, g->at.s))
+            continue;
+        long prev = fe_names_get(&seen, g->name, strlen(g->name));
+        if (prev < 0)
+            continue;
+        const gen_name *p = &x.v[prev];
+        if (g->scope == NS_STRUCT && p->what != NM_MACRO)
+            continue;               /* members have a name space of their own */
+        if (g->scope == NS_STRUCT)
+            diag_error_at(d, g->at, "%s would be the struct member '%s', which the macro generated for %s at "
+                          "%d:%d replaces", g->who, g->name, p->who, p->at.line, p->at.col);
+        else
+            diag_error_at(d, g->at, "%s would be the C parameter '%s', hiding the %s generated for %s at "
+                          "%d:%d", g->who, g->name, what_text(p->what), p->who, p->at.line, p->at.col);
+        *FE_PUSH(reported, n_reported) = g->at.s;
+    }
+    fe_names_clear(&seen);
+    for (size_t i = 0; i < x.n; i++) {
+        free(x.v[i].who);
+        free(x.v[i].key);
+    }
+    free(x.v);
+    free(reported);
 }

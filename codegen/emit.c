@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "names.h"
 
 static void grow(ebuf *b, size_t need)
 {
@@ -81,37 +82,6 @@ void eb_cstring(ebuf *b, const char *s)
     eb_puts(b, "\"");
 }
 
-const char *up(const char *s, char *buf, size_t size)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < size; i++)
-        buf[i] = (char)toupper((unsigned char)s[i]);
-    buf[i] = '\0';
-    return buf;
-}
-
-/* C11 keywords, and names the generated code or its headers define. */
-static const char *const reserved[] = {
-    "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
-    "_Static_assert", "_Thread_local", "alignas", "alignof", "auto", "bool", "break", "case", "char",
-    "complex", "const", "continue", "default", "do", "double", "else", "enum", "extern", "false", "float",
-    "for", "goto", "if", "inline", "int", "long", "noreturn", "register", "restrict", "return", "short",
-    "signed", "sizeof", "static", "static_assert", "struct", "switch", "true", "typedef", "union",
-    "unsigned", "void", "volatile", "while", "NULL", "errno", "assert", "offsetof",
-};
-
-const char *c_name(const char *s, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s", s);
-    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
-        if (strcmp(s, reserved[i]) == 0) {
-            snprintf(buf, size, "%s_", s);
-            break;
-        }
-    }
-    return buf;
-}
-
 bool kind_is_scalar(m_kind k)
 {
     return k != MK_TEXT && k != MK_JSON && k != MK_MAP_TEXT && k != MK_MAP_JSON;
@@ -137,7 +107,7 @@ const char *dal_type_const(m_kind k)
     return "DAL_TEXT";
 }
 
-void c_value_type(ebuf *b, const char *ns, const m_type *t)
+void c_value_type(ebuf *b, const m_schema *s, const m_type *t)
 {
     switch (t->kind) {
     case MK_TEXT: eb_puts(b, "char *"); return;
@@ -152,11 +122,11 @@ void c_value_type(ebuf *b, const char *ns, const m_type *t)
     case MK_JSON:
     case MK_MAP_TEXT:
     case MK_MAP_JSON: eb_puts(b, "cJSON *"); return;
-    case MK_ENUM: eb_printf(b, "%s_%s ", ns, t->enumt->snake); return;
+    case MK_ENUM: eb_printf(b, "%s ", s->names->enums[t->enumt - s->enums].type); return;
     }
 }
 
-void c_list_type(ebuf *b, const char *ns, const m_type *t)
+void c_list_type(ebuf *b, const m_schema *s, const m_type *t)
 {
     switch (t->kind) {
     case MK_TEXT: eb_puts(b, "dal_text_list"); return;
@@ -168,7 +138,7 @@ void c_list_type(ebuf *b, const char *ns, const m_type *t)
     case MK_BOOL: eb_puts(b, "dal_bool_list"); return;
     case MK_TIMESTAMP: eb_puts(b, "dal_timestamp_list"); return;
     case MK_UUID: eb_puts(b, "dal_uuid_list"); return;
-    case MK_ENUM: eb_printf(b, "%s_%s_list", ns, t->enumt->snake); return;
+    case MK_ENUM: eb_puts(b, s->names->enums[t->enumt - s->enums].list); return;
     case MK_JSON:
     case MK_MAP_TEXT:
     case MK_MAP_JSON: eb_puts(b, "dal_list"); return; /* rejected by the checker */
@@ -540,25 +510,11 @@ void query_text(ebuf *b, const m_schema *s, const m_query *q)
     eb_puts(b, "\n}");
 }
 
-const char *param_c_name(const char *name, char *buf, size_t size)
+void param_decl(ebuf *b, const m_schema *s, const m_type *t, const char *cn)
 {
-    static const char *const taken[] = {"db", "out", "found", "changed", "err", "args", "view", "rc", "key"};
-    for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
-        if (strcmp(name, taken[i]) == 0) {
-            snprintf(buf, size, "%s_", name);
-            return buf;
-        }
-    }
-    return c_name(name, buf, size);
-}
-
-void param_decl(ebuf *b, const char *ns, const m_type *t, const char *name)
-{
-    char cn[NAME_MAX_LEN];
-    param_c_name(name, cn, sizeof cn);
     if (t->list) {
         eb_puts(b, "const ");
-        c_list_type(b, ns, t);
+        c_list_type(b, s, t);
         eb_printf(b, " *%s", cn);
     } else if (t->kind == MK_TEXT || t->kind == MK_UUID) {
         eb_printf(b, "const char *%s", cn);
@@ -566,40 +522,42 @@ void param_decl(ebuf *b, const char *ns, const m_type *t, const char *name)
         eb_printf(b, "const cJSON *%s", cn);
     } else if (t->optional) {
         eb_puts(b, "const ");
-        c_value_type(b, ns, t);
+        c_value_type(b, s, t);
         eb_printf(b, "*%s", cn);
     } else {
-        c_value_type(b, ns, t);
+        c_value_type(b, s, t);
         eb_printf(b, "%s", cn);
     }
 }
 
 void key_params(ebuf *b, const m_schema *s, const m_model *m)
 {
+    const nm_model *n = &s->names->models[m - s->models];
     for (size_t i = 0; i < m->n_pk; i++) {
         const m_field *f = &m->fields[m->pk[i]];
         m_type t = f->type;
         t.optional = false;
-        param_decl(b, s->ns, &t, f->name);
+        param_decl(b, s, &t, n->fields[m->pk[i]].param);
         eb_puts(b, ", ");
     }
 }
 
 void query_signature(ebuf *b, const m_schema *s, const m_query *q)
 {
-    const char *ns = s->ns;
-    const char *ms = q->model->snake;
-    eb_printf(b, "dal_code %s_%s_%s(%s_db *db, ", ns, ms, q->name, ns);
+    const nm_names *n = s->names;
+    const nm_query *nq = &n->queries[q - s->queries];
+    const nm_model *nm = &n->models[q->model - s->models];
+    eb_printf(b, "dal_code %s(%s *db, ", nq->fn, n->ns.db);
     for (size_t i = 0; i < q->n_params; i++) {
-        param_decl(b, ns, &q->params[i].type, q->params[i].name);
+        param_decl(b, s, &q->params[i].type, nq->params[i]);
         eb_puts(b, ", ");
     }
     switch (q->kind) {
     case MQ_SELECT:
         if (q->result == MR_ONE)
-            eb_printf(b, "%s_%s *out, bool *found, ", ns, ms);
+            eb_printf(b, "%s *out, bool *found, ", nm->r.type);
         else
-            eb_printf(b, "%s_%s_list *out, ", ns, ms);
+            eb_printf(b, "%s *out, ", nm->r.list);
         break;
     case MQ_UPDATE:
         if (q->result == MR_BOOL)
@@ -611,7 +569,7 @@ void query_signature(ebuf *b, const m_schema *s, const m_query *q)
         eb_puts(b, "int64_t *changed, ");
         break;
     case MQ_AGGREGATE:
-        eb_printf(b, "%s_%s_%s_row_list *out, ", ns, ms, q->name);
+        eb_printf(b, "%s *out, ", nq->row.list);
         break;
     }
     eb_puts(b, "dal_error *err)");

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "names.h"
 
 /* A growing text buffer. Allocation failure is fatal in dalc (it prints and
  * exits 2): the generator is a short-lived build tool. */
@@ -31,18 +32,11 @@ void eb_free(ebuf *b);
 /* A C string literal for s (quotes and escapes included). */
 void eb_cstring(ebuf *b, const char *s);
 
-/* Upper-cases an identifier into buf: "agent_status" -> "AGENT_STATUS". */
-const char *up(const char *s, char *buf, size_t size);
-/* The identifier as a C name: C keywords and reserved words get a trailing '_'. */
-const char *c_name(const char *s, char *buf, size_t size);
-
-#define NAME_MAX_LEN 256
-
 /* C type of one value of t inside a struct: "char *", "int64_t", ... For an
- * enum, the generated enum type (needs the namespace). */
-void c_value_type(ebuf *b, const char *ns, const m_type *t);
+ * enum, the generated enum type. */
+void c_value_type(ebuf *b, const m_schema *s, const m_type *t);
 /* C type of a list of t: "dal_text_list", "swarm_agent_status_list". */
-void c_list_type(ebuf *b, const char *ns, const m_type *t);
+void c_list_type(ebuf *b, const m_schema *s, const m_type *t);
 /* "DAL_TEXT", ... */
 const char *dal_type_const(m_kind k);
 /* True for the kinds stored inline with a has_ flag when optional. */
@@ -71,11 +65,9 @@ void agg_item_text(ebuf *b, const m_model *m, const m_agg_item *it);
 void query_text(ebuf *b, const m_schema *s, const m_query *q);
 /* "const char *id, " for each primary-key field. */
 void key_params(ebuf *b, const m_schema *s, const m_model *m);
-/* The C parameter declaration of a value of type t: "const char *agent_id". */
-void param_decl(ebuf *b, const char *ns, const m_type *t, const char *name);
-/* C name of a query parameter, renamed when it would clash with the
- * wrapper's own parameters (db, out, found, changed, err). */
-const char *param_c_name(const char *name, char *buf, size_t size);
+/* The C parameter declaration of a value of type t: "const char *agent_id"
+ * (cname: the parameter's C name, from names.h). */
+void param_decl(ebuf *b, const m_schema *s, const m_type *t, const char *cname);
 /* "dal_code swarm_task_claim(swarm_db *db, const char *id, ..., dal_error *err)" */
 void query_signature(ebuf *b, const m_schema *s, const m_query *q);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "names.h"
 
 static void banner(ebuf *b, const m_schema *s, const char *source_name)
 {
@@ -53,14 +54,13 @@ static void real_literal(ebuf *b, double d)
 }
 
 /* The C enumerator of member i of enum e. */
-static void enumerator(ebuf *b, const char *ns, const m_enum *e, size_t i)
+static void enumerator(ebuf *b, const m_schema *s, const m_enum *e, size_t i)
 {
-    char u[NAME_MAX_LEN], ue[NAME_MAX_LEN], um[NAME_MAX_LEN];
-    eb_printf(b, "%s_%s_%s", up(ns, u, sizeof u), up(e->snake, ue, sizeof ue), up(e->members[i], um, sizeof um));
+    eb_puts(b, s->names->enums[e - s->enums].members[i]);
 }
 
 /* A dal_value initializer for literal l of type t. */
-static void value_init(ebuf *b, const char *ns, const m_type *t, const m_lit *l)
+static void value_init(ebuf *b, const m_schema *s, const m_type *t, const m_lit *l)
 {
     eb_printf(b, "{.type = %s", dal_type_const(t->kind));
     switch (l->kind) {
@@ -91,7 +91,7 @@ static void value_init(ebuf *b, const char *ns, const m_type *t, const m_lit *l)
         break;
     case ML_ENUM:
         eb_puts(b, ", .as.i = ");
-        enumerator(b, ns, t->enumt, (size_t)l->i);
+        enumerator(b, s, t->enumt, (size_t)l->i);
         break;
     default:
         break;
@@ -99,7 +99,7 @@ static void value_init(ebuf *b, const char *ns, const m_type *t, const m_lit *l)
     eb_puts(b, "}");
 }
 
-static void operand_init(ebuf *b, const char *ns, const m_type *t, const m_operand *o)
+static void operand_init(ebuf *b, const m_schema *s, const m_type *t, const m_operand *o)
 {
     switch (o->kind) {
     case MA_NONE:
@@ -113,7 +113,7 @@ static void operand_init(ebuf *b, const char *ns, const m_type *t, const m_opera
         break;
     case MA_LIT:
         eb_puts(b, "{.kind = DAL_ARG_VALUE, .value = ");
-        value_init(b, ns, t, &o->lit);
+        value_init(b, s, t, &o->lit);
         eb_puts(b, "}");
         break;
     }
@@ -125,52 +125,50 @@ static void operand_init(ebuf *b, const char *ns, const m_type *t, const m_opera
 
 static void enum_tables(ebuf *b, const m_schema *s)
 {
-    const char *ns = s->ns;
     if (s->n_enums == 0)
         return;
     section(b, "Enums");
     for (size_t i = 0; i < s->n_enums; i++) {
         const m_enum *e = &s->enums[i];
-        eb_printf(b, "_Static_assert(sizeof(%s_%s) == sizeof(int), \"enums are stored as int\");\n\n", ns, e->snake);
-        eb_printf(b, "static const char *const %s_%s_names[] = {", ns, e->snake);
+        const nm_enum *n = &s->names->enums[i];
+        eb_printf(b, "_Static_assert(sizeof(%s) == sizeof(int), \"enums are stored as int\");\n\n", n->type);
+        eb_printf(b, "static const char *const %s[] = {", n->names);
         for (size_t j = 0; j < e->n; j++) {
             eb_puts(b, j ? ", " : "");
             eb_cstring(b, e->members[j]);
         }
         eb_puts(b, "};\n");
         if (e->values != NULL) {
-            eb_printf(b, "static const int64_t %s_%s_values[] = {", ns, e->snake);
+            eb_printf(b, "static const int64_t %s[] = {", n->values);
             for (size_t j = 0; j < e->n; j++) {
                 eb_puts(b, j ? ", " : "");
                 int_literal(b, e->values[j]);
             }
             eb_puts(b, "};\n");
         }
-        eb_printf(b, "const dal_enum %s_%s_enum = {\"%s\", %zu, %s_%s_names, ", ns, e->snake, e->name, e->n, ns,
-                  e->snake);
+        eb_printf(b, "const dal_enum %s = {\"%s\", %zu, %s, ", n->desc, e->name, e->n, n->names);
         if (e->values != NULL)
-            eb_printf(b, "%s_%s_values};\n\n", ns, e->snake);
+            eb_printf(b, "%s};\n\n", n->values);
         else
             eb_puts(b, "NULL};\n\n");
 
-        eb_printf(b, "const char *%s_%s_to_string(%s_%s value)\n{\n    switch (value) {\n", ns, e->snake, ns,
-                  e->snake);
+        eb_printf(b, "const char *%s(%s value)\n{\n    switch (value) {\n", n->to_string, n->type);
         for (size_t j = 0; j < e->n; j++) {
             eb_puts(b, "    case ");
-            enumerator(b, ns, e, j);
+            enumerator(b, s, e, j);
             eb_printf(b, ": return \"%s\";\n", e->members[j]);
         }
         eb_puts(b, "    }\n    return NULL;\n}\n\n");
         eb_printf(b,
-                  "bool %s_%s_from_string(const char *name, %s_%s *out)\n"
+                  "bool %s(const char *name, %s *out)\n"
                   "{\n"
                   "    int value;\n"
-                  "    if (name == NULL || out == NULL || !dal_enum_from_name(&%s_%s_enum, name, &value))\n"
+                  "    if (name == NULL || out == NULL || !dal_enum_from_name(&%s, name, &value))\n"
                   "        return false;\n"
-                  "    *out = (%s_%s)value;\n"
+                  "    *out = (%s)value;\n"
                   "    return true;\n"
                   "}\n\n",
-                  ns, e->snake, ns, e->snake, ns, e->snake, ns, e->snake);
+                  n->from_string, n->type, n->desc, n->type);
     }
 }
 
@@ -197,7 +195,7 @@ static const char *def_kind(const m_lit *l, const m_type *t)
     return "DAL_DEF_NONE";
 }
 
-static void default_init(ebuf *b, const char *ns, const m_field *f)
+static void default_init(ebuf *b, const m_schema *s, const m_field *f)
 {
     const m_lit *l = &f->def;
     eb_printf(b, "{.kind = %s", def_kind(l, &f->type));
@@ -224,7 +222,7 @@ static void default_init(ebuf *b, const char *ns, const m_field *f)
         break;
     case ML_ENUM:
         eb_puts(b, ", .i = ");
-        enumerator(b, ns, f->type.enumt, (size_t)l->i);
+        enumerator(b, s, f->type.enumt, (size_t)l->i);
         break;
     default:
         break;
@@ -255,26 +253,24 @@ static void flags_text(ebuf *b, const m_type *t, const m_field *f)
 }
 
 /* One dal_field initializer of struct type st for a member called name. */
-static void field_init(ebuf *b, const char *ns, const char *st, const char *name, const char *column,
-                       const m_type *t, const m_field *f, const char *ref)
+static void field_init(ebuf *b, const m_schema *s, const char *st, const char *name, const char *cn,
+                       const char *has, const char *column, const m_type *t, const m_field *f, const char *ref)
 {
-    char cn[NAME_MAX_LEN];
-    c_name(name, cn, sizeof cn);
     eb_printf(b, "    {\n        .name = \"%s\",\n        .column = ", name);
     eb_cstring(b, column);
     eb_printf(b, ",\n        .type = %s,\n", dal_type_const(t->kind));
     if (t->kind == MK_ENUM)
-        eb_printf(b, "        .enumt = &%s_%s_enum,\n", ns, t->enumt->snake);
+        eb_printf(b, "        .enumt = &%s,\n", s->names->enums[t->enumt - s->enums].desc);
     eb_puts(b, "        .flags = ");
     flags_text(b, t, f);
     eb_printf(b, ",\n        .offset = offsetof(%s, %s),\n", st, cn);
     if (t->optional && !t->list && kind_is_scalar(t->kind))
-        eb_printf(b, "        .has_offset = offsetof(%s, has_%s),\n", st, name);
+        eb_printf(b, "        .has_offset = offsetof(%s, %s),\n", st, has);
     else
         eb_puts(b, "        .has_offset = DAL_NO_OFFSET,\n");
     if (f != NULL && f->def.kind != ML_NONE) {
         eb_puts(b, "        .def = ");
-        default_init(b, ns, f);
+        default_init(b, s, f);
         eb_puts(b, ",\n");
     }
     if (ref != NULL)
@@ -292,62 +288,57 @@ static const char *on_delete_const(m_on_delete d)
     return "DAL_ON_DELETE_RESTRICT";
 }
 
-static void field_const(ebuf *b, const char *ns, const m_model *m, size_t field)
+static void field_const(ebuf *b, const m_schema *s, const m_model *m, size_t field)
 {
-    char u[NAME_MAX_LEN], um[NAME_MAX_LEN], uf[NAME_MAX_LEN];
-    eb_printf(b, "%s_%s_F_%s", up(ns, u, sizeof u), up(m->snake, um, sizeof um),
-              up(m->fields[field].name, uf, sizeof uf));
+    eb_puts(b, s->names->models[m - s->models].fields[field].number);
 }
 
 static void model_tables(ebuf *b, const m_schema *s, const m_model *m)
 {
-    const char *ns = s->ns;
-    char st[NAME_MAX_LEN], pre[NAME_MAX_LEN];
-    snprintf(st, sizeof st, "%s_%s", ns, m->snake);
-    snprintf(pre, sizeof pre, "%s_%s", ns, m->snake);
+    const nm_model *n = &s->names->models[m - s->models];
     eb_printf(b, "/* model %s */\n\n", m->name);
 
     for (size_t i = 0; i < m->n_fields; i++) {
         const m_field *f = &m->fields[i];
         if (f->ref_model == NULL)
             continue;
-        eb_printf(b, "static const dal_ref %s_%s_ref = {&%s_%s_model, ", pre, f->name, ns, f->ref_model->snake);
-        field_const(b, ns, f->ref_model, f->ref_field);
+        eb_printf(b, "static const dal_ref %s = {&%s, ", n->fields[i].ref,
+                  s->names->models[f->ref_model - s->models].r.desc);
+        field_const(b, s, f->ref_model, f->ref_field);
         eb_printf(b, ", %s};\n", on_delete_const(f->on_delete));
     }
 
-    eb_printf(b, "static const dal_field %s_fields[] = {\n", pre);
+    eb_printf(b, "static const dal_field %s[] = {\n", n->r.fields);
     for (size_t i = 0; i < m->n_fields; i++) {
         const m_field *f = &m->fields[i];
-        char ref[NAME_MAX_LEN * 2];
-        snprintf(ref, sizeof ref, "%s_%s_ref", pre, f->name);
-        field_init(b, ns, st, f->name, f->column, &f->type, f, f->ref_model ? ref : NULL);
+        field_init(b, s, n->r.type, f->name, n->fields[i].member, n->fields[i].has, f->column, &f->type, f,
+                   f->ref_model ? n->fields[i].ref : NULL);
     }
     eb_puts(b, "};\n\n");
 
-    eb_printf(b, "static const unsigned %s_pk[] = {", pre);
+    eb_printf(b, "static const unsigned %s[] = {", n->pk);
     for (size_t i = 0; i < m->n_pk; i++) {
         eb_puts(b, i ? ", " : "");
-        field_const(b, ns, m, m->pk[i]);
+        field_const(b, s, m, m->pk[i]);
     }
     eb_puts(b, "};\n\n");
 
     for (size_t i = 0; i < m->n_indexes; i++) {
         const m_index *ix = &m->indexes[i];
-        eb_printf(b, "static const dal_index_part %s_index%zu[] = {", pre, i);
+        eb_printf(b, "static const dal_index_part %s[] = {", n->index_parts[i]);
         for (size_t j = 0; j < ix->n; j++) {
             eb_puts(b, j ? ", " : "");
             eb_puts(b, "{");
-            field_const(b, ns, m, ix->parts[j].field);
+            field_const(b, s, m, ix->parts[j].field);
             eb_printf(b, ", %s}", ix->parts[j].desc ? "true" : "false");
         }
         eb_puts(b, "};\n");
     }
     if (m->n_indexes > 0) {
-        eb_printf(b, "static const dal_index %s_indexes[] = {\n", pre);
+        eb_printf(b, "static const dal_index %s[] = {\n", n->indexes);
         for (size_t i = 0; i < m->n_indexes; i++) {
             const m_index *ix = &m->indexes[i];
-            eb_printf(b, "    {\"%s\", %zu, %s_index%zu, %s, %s}, /* %s */\n", ix->name, ix->n, pre, i,
+            eb_printf(b, "    {\"%s\", %zu, %s, %s, %s}, /* %s */\n", ix->name, ix->n, n->index_parts[i],
                       ix->unique ? "true" : "false", ix->derived ? "true" : "false",
                       ix->unique ? "unique" : ix->derived ? "derived from a query" : "declared");
         }
@@ -355,21 +346,21 @@ static void model_tables(ebuf *b, const m_schema *s, const m_model *m)
     }
 
     eb_printf(b,
-              "const dal_model %s_model = {\n"
+              "const dal_model %s = {\n"
               "    .name = \"%s\",\n"
               "    .table = ",
-              pre, m->name);
+              n->r.desc, m->name);
     eb_cstring(b, m->table);
     eb_printf(b,
               ",\n"
               "    .size = sizeof(%s),\n"
               "    .n_fields = %zu,\n"
-              "    .fields = %s_fields,\n"
+              "    .fields = %s,\n"
               "    .n_pk = %zu,\n"
-              "    .pk = %s_pk,\n",
-              st, m->n_fields, pre, m->n_pk, pre);
+              "    .pk = %s,\n",
+              n->r.type, m->n_fields, n->r.fields, m->n_pk, n->pk);
     if (m->n_indexes > 0)
-        eb_printf(b, "    .n_indexes = %zu,\n    .indexes = %s_indexes,\n", m->n_indexes, pre);
+        eb_printf(b, "    .n_indexes = %zu,\n    .indexes = %s,\n", m->n_indexes, n->indexes);
     eb_puts(b, "};\n\n");
 }
 
@@ -386,7 +377,7 @@ static size_t count_nodes(const m_expr *e)
 }
 
 /* Writes node e as element *next of array name; returns its index. */
-static size_t expr_nodes(ebuf *b, const char *ns, const m_query *q, const char *name, const m_expr *e,
+static size_t expr_nodes(ebuf *b, const m_schema *s, const m_query *q, const char *name, const m_expr *e,
                          size_t *next)
 {
     static const char *const ops[] = {"DAL_OP_EQ",      "DAL_OP_NE",          "DAL_OP_LT",  "DAL_OP_LE",
@@ -405,52 +396,51 @@ static size_t expr_nodes(ebuf *b, const char *ns, const m_query *q, const char *
         eb_printf(b, ", .a = &%s[%zu]", name, a_index);
     else {
         eb_puts(b, ", .field = ");
-        field_const(b, ns, q->model, e->field);
+        field_const(b, s, q->model, e->field);
         if (e->op != MO_IS_NULL && e->op != MO_IS_NOT_NULL) {
             m_type t = q->model->fields[e->field].type;
             if (e->op == MO_IN)
                 t.list = false;
             eb_puts(b, ",\n            .rhs = ");
-            operand_init(b, ns, &t, &e->rhs);
+            operand_init(b, s, &t, &e->rhs);
         }
     }
     eb_puts(b, "},\n");
     if (e->a)
-        expr_nodes(b, ns, q, name, e->a, next);
+        expr_nodes(b, s, q, name, e->a, next);
     if (e->b)
-        expr_nodes(b, ns, q, name, e->b, next);
+        expr_nodes(b, s, q, name, e->b, next);
     return me;
 }
 
-static void param_type_init(ebuf *b, const char *ns, const m_type *t)
+static void param_type_init(ebuf *b, const m_schema *s, const m_type *t)
 {
     eb_printf(b, "%s, ", dal_type_const(t->kind));
     if (t->kind == MK_ENUM)
-        eb_printf(b, "&%s_%s_enum, ", ns, t->enumt->snake);
+        eb_printf(b, "&%s, ", s->names->enums[t->enumt - s->enums].desc);
     else
         eb_puts(b, "NULL, ");
     flags_text(b, t, NULL);
 }
 
-static void row_model(ebuf *b, const m_schema *s, const m_query *q, const char *pre)
+static void row_model(ebuf *b, const m_schema *s, const m_query *q)
 {
-    const char *ns = s->ns;
-    char st[NAME_MAX_LEN + 16];
-    snprintf(st, sizeof st, "%s_row", pre);
-    eb_printf(b, "static const dal_field %s_row_fields[] = {\n", pre);
+    const nm_query *n = &s->names->queries[q - s->queries];
+    eb_printf(b, "static const dal_field %s[] = {\n", n->row.fields);
     for (size_t i = 0; i < q->n_items; i++)
-        field_init(b, ns, st, q->items[i].name, q->items[i].name, &q->items[i].type, NULL, NULL);
+        field_init(b, s, n->row.type, q->items[i].name, n->items[i], n->item_has[i], q->items[i].name,
+                   &q->items[i].type, NULL, NULL);
     eb_puts(b, "};\n\n");
     eb_printf(b,
-              "const dal_model %s_row_model = {\n"
+              "const dal_model %s = {\n"
               "    .name = \"%s.%s\",\n"
               "    .table = NULL,\n"
               "    .size = sizeof(%s),\n"
               "    .n_fields = %zu,\n"
-              "    .fields = %s_row_fields,\n"
+              "    .fields = %s,\n"
               "};\n\n",
-              pre, q->model->name, q->name, st, q->n_items, pre);
-    eb_printf(b, "static const dal_agg_item %s_items[] = {\n", pre);
+              n->row.desc, q->model->name, q->name, n->row.type, q->n_items, n->row.fields);
+    eb_printf(b, "static const dal_agg_item %s[] = {\n", n->item_table);
     static const char *const fns[] = {"DAL_AGG_GROUP", "DAL_AGG_COUNT", "DAL_AGG_SUM",
                                       "DAL_AGG_AVG",   "DAL_AGG_MIN",   "DAL_AGG_MAX"};
     for (size_t i = 0; i < q->n_items; i++) {
@@ -459,7 +449,7 @@ static void row_model(ebuf *b, const m_schema *s, const m_query *q, const char *
         if (it->field < 0)
             eb_puts(b, "-1");
         else
-            field_const(b, ns, q->model, (size_t)it->field);
+            field_const(b, s, q->model, (size_t)it->field);
         eb_printf(b, "}, /* %s */\n", it->name);
     }
     eb_puts(b, "};\n\n");
@@ -467,10 +457,8 @@ static void row_model(ebuf *b, const m_schema *s, const m_query *q, const char *
 
 static void query_tables(ebuf *b, const m_schema *s, const m_query *q, size_t id)
 {
-    const char *ns = s->ns;
     const m_model *m = q->model;
-    char pre[NAME_MAX_LEN];
-    snprintf(pre, sizeof pre, "%s_%s_%s", ns, m->snake, q->name);
+    const nm_query *n = &s->names->queries[q - s->queries];
     ebuf d = {0};
     query_text(&d, s, q);
     eb_puts(b, "/*\n");
@@ -489,124 +477,123 @@ static void query_tables(ebuf *b, const m_schema *s, const m_query *q, size_t id
     eb_free(&d);
 
     if (q->n_params > 0) {
-        eb_printf(b, "static const dal_param %s_params[] = {\n", pre);
+        eb_printf(b, "static const dal_param %s[] = {\n", n->param_table);
         for (size_t i = 0; i < q->n_params; i++) {
             eb_printf(b, "    {\"%s\", ", q->params[i].name);
-            param_type_init(b, ns, &q->params[i].type);
+            param_type_init(b, s, &q->params[i].type);
             eb_puts(b, "},\n");
         }
         eb_puts(b, "};\n");
     }
     if (q->where != NULL) {
-        char name[NAME_MAX_LEN + 16];
-        snprintf(name, sizeof name, "%s_where", pre);
         size_t next = 0;
-        eb_printf(b, "static const dal_expr %s[%zu] = {\n", name, count_nodes(q->where));
-        expr_nodes(b, ns, q, name, q->where, &next);
+        eb_printf(b, "static const dal_expr %s[%zu] = {\n", n->where, count_nodes(q->where));
+        expr_nodes(b, s, q, n->where, q->where, &next);
         eb_puts(b, "};\n");
     }
     if (q->n_order > 0) {
-        eb_printf(b, "static const dal_order %s_order[] = {", pre);
+        eb_printf(b, "static const dal_order %s[] = {", n->order);
         for (size_t i = 0; i < q->n_order; i++) {
             eb_puts(b, i ? ", {" : "{");
             if (q->kind == MQ_AGGREGATE)
                 eb_printf(b, "%zu", q->order[i].field);
             else
-                field_const(b, ns, m, q->order[i].field);
+                field_const(b, s, m, q->order[i].field);
             eb_printf(b, ", %s}", q->order[i].desc ? "true" : "false");
         }
         eb_puts(b, "};\n");
     }
     if (q->n_set > 0) {
-        eb_printf(b, "static const dal_set %s_set[] = {\n", pre);
+        eb_printf(b, "static const dal_set %s[] = {\n", n->set);
         for (size_t i = 0; i < q->n_set; i++) {
             eb_puts(b, "    {");
-            field_const(b, ns, m, q->set[i].field);
+            field_const(b, s, m, q->set[i].field);
             eb_puts(b, ", ");
-            operand_init(b, ns, &m->fields[q->set[i].field].type, &q->set[i].value);
+            operand_init(b, s, &m->fields[q->set[i].field].type, &q->set[i].value);
             eb_puts(b, "},\n");
         }
         eb_puts(b, "};\n");
     }
     if (q->n_group > 0) {
-        eb_printf(b, "static const unsigned %s_group[] = {", pre);
+        eb_printf(b, "static const unsigned %s[] = {", n->group);
         for (size_t i = 0; i < q->n_group; i++) {
             eb_puts(b, i ? ", " : "");
-            field_const(b, ns, m, q->group[i]);
+            field_const(b, s, m, q->group[i]);
         }
         eb_puts(b, "};\n");
     }
     eb_puts(b, "\n");
     if (q->kind == MQ_AGGREGATE)
-        row_model(b, s, q, pre);
+        row_model(b, s, q);
 
     static const char *const kinds[] = {"DAL_Q_SELECT", "DAL_Q_UPDATE", "DAL_Q_DELETE", "DAL_Q_AGGREGATE"};
     static const char *const results[] = {"DAL_R_MANY", "DAL_R_ONE", "DAL_R_COUNT", "DAL_R_BOOL"};
     static const m_type int_type = {MK_INT, false, false, NULL};
     eb_printf(b,
-              "const dal_query %s_query = {\n"
+              "const dal_query %s = {\n"
               "    .name = \"%s\",\n"
-              "    .model = &%s_%s_model,\n"
+              "    .model = &%s,\n"
               "    .kind = %s,\n"
               "    .result = %s,\n",
-              pre, q->name, ns, m->snake, kinds[q->kind], results[q->result]);
+              n->desc, q->name, s->names->models[m - s->models].r.desc, kinds[q->kind], results[q->result]);
     if (q->n_params > 0)
-        eb_printf(b, "    .n_params = %zu,\n    .params = %s_params,\n", q->n_params, pre);
+        eb_printf(b, "    .n_params = %zu,\n    .params = %s,\n", q->n_params, n->param_table);
     if (q->where != NULL)
-        eb_printf(b, "    .where = &%s_where[0],\n", pre);
+        eb_printf(b, "    .where = &%s[0],\n", n->where);
     if (q->n_order > 0)
-        eb_printf(b, "    .n_order = %zu,\n    .order = %s_order,\n", q->n_order, pre);
+        eb_printf(b, "    .n_order = %zu,\n    .order = %s,\n", q->n_order, n->order);
     if (q->limit.kind != MA_NONE) {
         eb_puts(b, "    .limit = ");
-        operand_init(b, ns, &int_type, &q->limit);
+        operand_init(b, s, &int_type, &q->limit);
         eb_puts(b, ",\n");
     }
     if (q->offset.kind != MA_NONE) {
         eb_puts(b, "    .offset = ");
-        operand_init(b, ns, &int_type, &q->offset);
+        operand_init(b, s, &int_type, &q->offset);
         eb_puts(b, ",\n");
     }
     if (q->n_set > 0)
-        eb_printf(b, "    .n_set = %zu,\n    .set = %s_set,\n", q->n_set, pre);
+        eb_printf(b, "    .n_set = %zu,\n    .set = %s,\n", q->n_set, n->set);
     if (q->n_group > 0)
-        eb_printf(b, "    .n_group = %zu,\n    .group = %s_group,\n", q->n_group, pre);
+        eb_printf(b, "    .n_group = %zu,\n    .group = %s,\n", q->n_group, n->group);
     if (q->kind == MQ_AGGREGATE)
-        eb_printf(b, "    .n_items = %zu,\n    .items = %s_items,\n    .row = &%s_row_model,\n", q->n_items, pre,
-                  pre);
+        eb_printf(b, "    .n_items = %zu,\n    .items = %s,\n    .row = &%s,\n", q->n_items, n->item_table,
+                  n->row.desc);
     eb_printf(b, "    .id = %zu,\n};\n\n", id);
 }
 
 static void schema_table(ebuf *b, const m_schema *s)
 {
-    const char *ns = s->ns;
+    const nm_names *n = s->names;
     char version[17];
     schema_version(s, version);
     section(b, "The schema");
     if (s->n_enums > 0) {
-        eb_printf(b, "static const dal_enum *const %s_enums[] = {\n", ns);
+        eb_printf(b, "static const dal_enum *const %s[] = {\n", n->ns.enums);
         for (size_t i = 0; i < s->n_enums; i++)
-            eb_printf(b, "    &%s_%s_enum,\n", ns, s->enums[i].snake);
+            eb_printf(b, "    &%s,\n", n->enums[i].desc);
         eb_puts(b, "};\n");
     }
     if (s->n_models > 0) {
-        eb_printf(b, "static const dal_model *const %s_models[] = {\n", ns);
+        eb_printf(b, "static const dal_model *const %s[] = {\n", n->ns.models);
         for (size_t i = 0; i < s->n_models; i++)
-            eb_printf(b, "    &%s_%s_model,\n", ns, s->models[i].snake);
+            eb_printf(b, "    &%s,\n", n->models[i].r.desc);
         eb_puts(b, "};\n");
     }
     if (s->n_queries > 0) {
-        eb_printf(b, "static const dal_query *const %s_queries[] = {\n", ns);
+        eb_printf(b, "static const dal_query *const %s[] = {\n", n->ns.queries);
         for (size_t i = 0; i < s->n_queries; i++)
-            eb_printf(b, "    &%s_%s_%s_query,\n", ns, s->queries[i].model->snake, s->queries[i].name);
+            eb_printf(b, "    &%s,\n", n->queries[i].desc);
         eb_puts(b, "};\n");
     }
-    eb_printf(b, "\nconst dal_schema %s_schema = {\n    .ns = \"%s\",\n    .version = \"%s\",\n", ns, ns, version);
+    eb_printf(b, "\nconst dal_schema %s = {\n    .ns = \"%s\",\n    .version = \"%s\",\n", n->ns.schema, s->ns,
+              version);
     if (s->n_enums > 0)
-        eb_printf(b, "    .n_enums = %zu,\n    .enums = %s_enums,\n", s->n_enums, ns);
+        eb_printf(b, "    .n_enums = %zu,\n    .enums = %s,\n", s->n_enums, n->ns.enums);
     if (s->n_models > 0)
-        eb_printf(b, "    .n_models = %zu,\n    .models = %s_models,\n", s->n_models, ns);
+        eb_printf(b, "    .n_models = %zu,\n    .models = %s,\n", s->n_models, n->ns.models);
     if (s->n_queries > 0)
-        eb_printf(b, "    .n_queries = %zu,\n    .queries = %s_queries,\n", s->n_queries, ns);
+        eb_printf(b, "    .n_queries = %zu,\n    .queries = %s,\n", s->n_queries, n->ns.queries);
     eb_puts(b, "};\n\n");
 }
 
@@ -616,87 +603,84 @@ static void schema_table(ebuf *b, const m_schema *s)
 
 static void db_functions(ebuf *b, const m_schema *s)
 {
-    const char *ns = s->ns;
+    const nm_ns *n = &s->names->ns;
+    const char *db = n->db, *tx = n->tx;
     section(b, "Database handles and transactions");
     eb_printf(b,
-              "/* %s_db and %s_tx are the runtime's dal_db and dal_tx under names of\n"
+              "/* %s and %s are the runtime's dal_db and dal_tx under names of\n"
               " * this schema, so that handles of two schemas cannot be mixed up. */\n\n",
-              ns, ns);
+              db, tx);
     eb_printf(b,
-              "%s_db *%s_open(const char *url, dal_error *err)\n{\n"
-              "    return (%s_db *)dal_open(&%s_schema, url, NULL, err);\n}\n\n",
-              ns, ns, ns, ns);
+              "%s *%s(const char *url, dal_error *err)\n{\n"
+              "    return (%s *)dal_open(&%s, url, NULL, err);\n}\n\n",
+              db, n->open, db, n->schema);
     eb_printf(b,
-              "%s_db *%s_open_with(const char *url, const dal_options *opts, dal_error *err)\n{\n"
-              "    return (%s_db *)dal_open(&%s_schema, url, opts, err);\n}\n\n",
-              ns, ns, ns, ns);
-    eb_printf(b, "void %s_close(%s_db *db)\n{\n    dal_close((dal_db *)db);\n}\n\n", ns, ns);
-    eb_printf(b, "%s_tx *%s_begin(%s_db *db, dal_error *err)\n{\n    return (%s_tx *)dal_begin((dal_db *)db, err);\n}\n\n",
-              ns, ns, ns, ns);
-    eb_printf(b, "%s_db *%s_tx_db(%s_tx *tx)\n{\n    return (%s_db *)dal_tx_db((dal_tx *)tx);\n}\n\n", ns, ns, ns,
-              ns);
-    eb_printf(b, "dal_code %s_commit(%s_tx *tx, dal_error *err)\n{\n    return dal_commit((dal_tx *)tx, err);\n}\n\n",
-              ns, ns);
+              "%s *%s(const char *url, const dal_options *opts, dal_error *err)\n{\n"
+              "    return (%s *)dal_open(&%s, url, opts, err);\n}\n\n",
+              db, n->open_with, db, n->schema);
+    eb_printf(b, "void %s(%s *db)\n{\n    dal_close((dal_db *)db);\n}\n\n", n->close, db);
+    eb_printf(b, "%s *%s(%s *db, dal_error *err)\n{\n    return (%s *)dal_begin((dal_db *)db, err);\n}\n\n", tx,
+              n->begin, db, tx);
+    eb_printf(b, "%s *%s(%s *tx)\n{\n    return (%s *)dal_tx_db((dal_tx *)tx);\n}\n\n", db, n->tx_db, tx, db);
+    eb_printf(b, "dal_code %s(%s *tx, dal_error *err)\n{\n    return dal_commit((dal_tx *)tx, err);\n}\n\n",
+              n->commit, tx);
+    eb_printf(b, "dal_code %s(%s *tx, dal_error *err)\n{\n    return dal_rollback((dal_tx *)tx, err);\n}\n\n",
+              n->rollback, tx);
+    eb_printf(b, "void %s(%s *tx)\n{\n    dal_tx_free((dal_tx *)tx);\n}\n\n", n->tx_free, tx);
+    eb_printf(b, "dal_code %s(%s *db, dal_error *err)\n{\n    return dal_vacuum((dal_db *)db, err);\n}\n\n",
+              n->vacuum, db);
+    eb_printf(b, "dal_code %s(%s *db, dal_error *err)\n{\n    return dal_checkpoint((dal_db *)db, err);\n}\n\n",
+              n->checkpoint, db);
     eb_printf(b,
-              "dal_code %s_rollback(%s_tx *tx, dal_error *err)\n{\n    return dal_rollback((dal_tx *)tx, err);\n}\n\n",
-              ns, ns);
-    eb_printf(b, "void %s_tx_free(%s_tx *tx)\n{\n    dal_tx_free((dal_tx *)tx);\n}\n\n", ns, ns);
-    eb_printf(b, "dal_code %s_vacuum(%s_db *db, dal_error *err)\n{\n    return dal_vacuum((dal_db *)db, err);\n}\n\n",
-              ns, ns);
-    eb_printf(b,
-              "dal_code %s_checkpoint(%s_db *db, dal_error *err)\n{\n    return dal_checkpoint((dal_db *)db, err);\n}\n\n",
-              ns, ns);
-    eb_printf(b,
-              "dal_code %s_storage_size(%s_db *db, uint64_t *bytes, dal_error *err)\n{\n"
+              "dal_code %s(%s *db, uint64_t *bytes, dal_error *err)\n{\n"
               "    return dal_storage_size((dal_db *)db, bytes, err);\n}\n\n",
-              ns, ns);
+              n->storage_size, db);
     eb_printf(b,
-              "dal_code %s_pool_status(%s_db *db, dal_pool_status *status, dal_error *err)\n{\n"
+              "dal_code %s(%s *db, dal_pool_status *status, dal_error *err)\n{\n"
               "    return dal_pool_status_get((dal_db *)db, status, err);\n}\n\n",
-              ns, ns);
+              n->pool_status, db);
 }
 
-/* Record functions of struct t described by descriptor desc. */
-static void record_functions(ebuf *b, const char *t, const char *desc)
+/* Record functions of a record struct (a model, an aggregate row). */
+static void record_functions(ebuf *b, const nm_record *r)
 {
-    eb_printf(b, "void %s_init(%s *obj)\n{\n    dal_record_init(&%s, obj);\n}\n\n", t, t, desc);
-    eb_printf(b, "void %s_clear(%s *obj)\n{\n    dal_record_clear(&%s, obj);\n}\n\n", t, t, desc);
+    const char *t = r->type, *desc = r->desc;
+    eb_printf(b, "void %s(%s *obj)\n{\n    dal_record_init(&%s, obj);\n}\n\n", r->init, t, desc);
+    eb_printf(b, "void %s(%s *obj)\n{\n    dal_record_clear(&%s, obj);\n}\n\n", r->clear, t, desc);
     eb_printf(b,
-              "%s *%s_new(void)\n{\n    %s *obj = malloc(sizeof *obj);\n    if (obj != NULL)\n"
+              "%s *%s(void)\n{\n    %s *obj = malloc(sizeof *obj);\n    if (obj != NULL)\n"
               "        dal_record_init(&%s, obj);\n    return obj;\n}\n\n",
-              t, t, t, desc);
-    eb_printf(b, "void %s_free(%s *obj)\n{\n    dal_record_clear(&%s, obj);\n    free(obj);\n}\n\n", t, t, desc);
+              t, r->new_, t, desc);
+    eb_printf(b, "void %s(%s *obj)\n{\n    dal_record_clear(&%s, obj);\n    free(obj);\n}\n\n", r->free, t, desc);
     eb_printf(b,
-              "dal_code %s_copy(%s *dst, const %s *src, dal_error *err)\n{\n"
+              "dal_code %s(%s *dst, const %s *src, dal_error *err)\n{\n"
               "    return dal_record_copy(&%s, dst, src, err);\n}\n\n",
-              t, t, t, desc);
-    eb_printf(b, "bool %s_equal(const %s *a, const %s *b)\n{\n    return dal_record_equal(&%s, a, b);\n}\n\n", t, t,
+              r->copy, t, t, desc);
+    eb_printf(b, "bool %s(const %s *a, const %s *b)\n{\n    return dal_record_equal(&%s, a, b);\n}\n\n", r->equal, t,
               t, desc);
-    eb_printf(b, "char *%s_to_json(const %s *obj)\n{\n    return dal_record_to_json(&%s, obj);\n}\n\n", t, t, desc);
-    eb_printf(b, "cJSON *%s_to_cjson(const %s *obj)\n{\n    return dal_record_to_cjson(&%s, obj);\n}\n\n", t, t,
+    eb_printf(b, "char *%s(const %s *obj)\n{\n    return dal_record_to_json(&%s, obj);\n}\n\n", r->to_json, t, desc);
+    eb_printf(b, "cJSON *%s(const %s *obj)\n{\n    return dal_record_to_cjson(&%s, obj);\n}\n\n", r->to_cjson, t,
               desc);
     eb_printf(b,
-              "dal_code %s_from_json(%s *obj, const char *json, dal_error *err)\n{\n"
+              "dal_code %s(%s *obj, const char *json, dal_error *err)\n{\n"
               "    return dal_record_from_json(&%s, obj, json, err);\n}\n\n",
-              t, t, desc);
+              r->from_json, t, desc);
     eb_printf(b,
-              "dal_code %s_from_cjson(%s *obj, const cJSON *json, dal_error *err)\n{\n"
+              "dal_code %s(%s *obj, const cJSON *json, dal_error *err)\n{\n"
               "    return dal_record_from_cjson(&%s, obj, json, err);\n}\n\n",
-              t, t, desc);
+              r->from_cjson, t, desc);
     eb_printf(b,
-              "void %s_list_free(%s_list *list)\n{\n"
+              "void %s(%s *list)\n{\n"
               "    if (list == NULL)\n        return;\n"
               "    dal_list view = {list->n, list->v};\n"
               "    dal_record_list_free(&%s, &view);\n"
               "    list->n = 0;\n    list->v = NULL;\n}\n\n",
-              t, t, desc);
+              r->list_free, r->list, desc);
 }
 
-/* A dal_value initializer for parameter `name` of type t. */
-static void arg_init(ebuf *b, const m_type *t, const char *name)
+/* A dal_value initializer for the parameter with C name cn of type t. */
+static void arg_init(ebuf *b, const m_type *t, const char *cn)
 {
-    char cn[NAME_MAX_LEN];
-    param_c_name(name, cn, sizeof cn);
     eb_printf(b, "{.type = %s", dal_type_const(t->kind));
     if (t->list) {
         eb_printf(b, ", .is_list = true, .as.list = {%s ? %s->n : 0, %s ? (void *)%s->v : NULL}}", cn, cn, cn, cn);
@@ -723,15 +707,16 @@ static void arg_init(ebuf *b, const m_type *t, const char *name)
         eb_printf(b, ", .as.%s = %s%s}", member, cast, cn);
 }
 
-static void key_args(ebuf *b, const m_model *m)
+static void key_args(ebuf *b, const m_schema *s, const m_model *m)
 {
+    const nm_model *n = &s->names->models[m - s->models];
     eb_puts(b, "    const dal_value key[] = {\n");
     for (size_t i = 0; i < m->n_pk; i++) {
         const m_field *f = &m->fields[m->pk[i]];
         m_type t = f->type;
         t.optional = false;
         eb_puts(b, "        ");
-        arg_init(b, &t, f->name);
+        arg_init(b, &t, n->fields[m->pk[i]].param);
         eb_puts(b, ",\n");
     }
     eb_puts(b, "    };\n");
@@ -739,53 +724,50 @@ static void key_args(ebuf *b, const m_model *m)
 
 static void storage_functions(ebuf *b, const m_schema *s, const m_model *m)
 {
-    const char *ns = s->ns;
-    char t[NAME_MAX_LEN];
-    snprintf(t, sizeof t, "%s_%s", ns, m->snake);
+    const nm_model *n = &s->names->models[m - s->models];
+    const char *db = s->names->ns.db, *t = n->r.type, *desc = n->r.desc;
     eb_printf(b,
-              "dal_code %s_insert(%s_db *db, %s *obj, dal_error *err)\n{\n"
-              "    return dal_insert((dal_db *)db, &%s_model, obj, err);\n}\n\n",
-              t, ns, t, t);
+              "dal_code %s(%s *db, %s *obj, dal_error *err)\n{\n"
+              "    return dal_insert((dal_db *)db, &%s, obj, err);\n}\n\n",
+              n->insert, db, t, desc);
     eb_printf(b,
-              "dal_code %s_insert_many(%s_db *db, %s *objs, size_t n, dal_error *err)\n{\n"
-              "    return dal_insert_many((dal_db *)db, &%s_model, objs, n, err);\n}\n\n",
-              t, ns, t, t);
-    eb_printf(b, "dal_code %s_get(%s_db *db, ", t, ns);
+              "dal_code %s(%s *db, %s *objs, size_t n, dal_error *err)\n{\n"
+              "    return dal_insert_many((dal_db *)db, &%s, objs, n, err);\n}\n\n",
+              n->insert_many, db, t, desc);
+    eb_printf(b, "dal_code %s(%s *db, ", n->get, db);
     key_params(b, s, m);
     eb_printf(b, "%s *out, bool *found, dal_error *err)\n{\n", t);
-    key_args(b, m);
-    eb_printf(b, "    return dal_get((dal_db *)db, &%s_model, key, out, found, err);\n}\n\n", t);
+    key_args(b, s, m);
+    eb_printf(b, "    return dal_get((dal_db *)db, &%s, key, out, found, err);\n}\n\n", desc);
     eb_printf(b,
-              "dal_code %s_update(%s_db *db, %s *obj, dal_error *err)\n{\n"
-              "    return dal_update((dal_db *)db, &%s_model, obj, err);\n}\n\n",
-              t, ns, t, t);
+              "dal_code %s(%s *db, %s *obj, dal_error *err)\n{\n"
+              "    return dal_update((dal_db *)db, &%s, obj, err);\n}\n\n",
+              n->update, db, t, desc);
     eb_printf(b,
-              "dal_code %s_upsert(%s_db *db, %s *obj, dal_error *err)\n{\n"
-              "    return dal_upsert((dal_db *)db, &%s_model, obj, err);\n}\n\n",
-              t, ns, t, t);
-    eb_printf(b, "dal_code %s_delete(%s_db *db, ", t, ns);
+              "dal_code %s(%s *db, %s *obj, dal_error *err)\n{\n"
+              "    return dal_upsert((dal_db *)db, &%s, obj, err);\n}\n\n",
+              n->upsert, db, t, desc);
+    eb_printf(b, "dal_code %s(%s *db, ", n->delete_, db);
     key_params(b, s, m);
     eb_puts(b, "dal_error *err)\n{\n");
-    key_args(b, m);
-    eb_printf(b, "    return dal_delete((dal_db *)db, &%s_model, key, NULL, err);\n}\n\n", t);
+    key_args(b, s, m);
+    eb_printf(b, "    return dal_delete((dal_db *)db, &%s, key, NULL, err);\n}\n\n", desc);
     eb_printf(b,
-              "dal_code %s_all(%s_db *db, %s_list *out, dal_error *err)\n{\n"
+              "dal_code %s(%s *db, %s *out, dal_error *err)\n{\n"
               "    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};\n"
-              "    dal_code rc = dal_list_all((dal_db *)db, &%s_model, out ? &view : NULL, err);\n"
+              "    dal_code rc = dal_list_all((dal_db *)db, &%s, out ? &view : NULL, err);\n"
               "    if (rc == DAL_OK) {\n        out->n = view.n;\n        out->v = view.v;\n    }\n"
               "    return rc;\n}\n\n",
-              t, ns, t, t);
+              n->all, db, n->r.list, desc);
     eb_printf(b,
-              "dal_code %s_count(%s_db *db, int64_t *n, dal_error *err)\n{\n"
-              "    return dal_count((dal_db *)db, &%s_model, n, err);\n}\n\n",
-              t, ns, t);
+              "dal_code %s(%s *db, int64_t *n, dal_error *err)\n{\n"
+              "    return dal_count((dal_db *)db, &%s, n, err);\n}\n\n",
+              n->count, db, desc);
 }
-
 static void query_function(ebuf *b, const m_schema *s, const m_query *q)
 {
-    const char *ns = s->ns;
-    char pre[NAME_MAX_LEN];
-    snprintf(pre, sizeof pre, "%s_%s_%s", ns, q->model->snake, q->name);
+    const nm_query *n = &s->names->queries[q - s->queries];
+    const char *pre = n->desc;
     query_signature(b, s, q);
     eb_puts(b, "\n{\n");
     const char *args = "NULL";
@@ -793,7 +775,7 @@ static void query_function(ebuf *b, const m_schema *s, const m_query *q)
         eb_puts(b, "    const dal_value args[] = {\n");
         for (size_t i = 0; i < q->n_params; i++) {
             eb_puts(b, "        ");
-            arg_init(b, &q->params[i].type, q->params[i].name);
+            arg_init(b, &q->params[i].type, n->params[i]);
             eb_puts(b, ",\n");
         }
         eb_puts(b, "    };\n");
@@ -802,7 +784,7 @@ static void query_function(ebuf *b, const m_schema *s, const m_query *q)
     switch (q->kind) {
     case MQ_SELECT:
         if (q->result == MR_ONE) {
-            eb_printf(b, "    return dal_query_one((dal_db *)db, &%s_query, %s, out, found, err);\n", pre, args);
+            eb_printf(b, "    return dal_query_one((dal_db *)db, &%s, %s, out, found, err);\n", pre, args);
             break;
         }
         /* fall through: a list, as for an aggregate */
@@ -810,7 +792,7 @@ static void query_function(ebuf *b, const m_schema *s, const m_query *q)
     case MQ_AGGREGATE:
         eb_printf(b,
                   "    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};\n"
-                  "    dal_code rc = %s((dal_db *)db, &%s_query, %s, out ? &view : NULL, err);\n"
+                  "    dal_code rc = %s((dal_db *)db, &%s, %s, out ? &view : NULL, err);\n"
                   "    if (rc == DAL_OK) {\n        out->n = view.n;\n        out->v = view.v;\n    }\n"
                   "    return rc;\n",
                   q->kind == MQ_AGGREGATE ? "dal_aggregate" : "dal_query_many", pre, args);
@@ -820,14 +802,14 @@ static void query_function(ebuf *b, const m_schema *s, const m_query *q)
         if (q->result == MR_BOOL) {
             eb_printf(b,
                       "    int64_t n = 0;\n"
-                      "    dal_code rc = dal_exec((dal_db *)db, &%s_query, %s, &n, err);\n"
+                      "    dal_code rc = dal_exec((dal_db *)db, &%s, %s, &n, err);\n"
                       "    if (rc == DAL_OK && changed != NULL)\n        *changed = n > 0;\n"
                       "    return rc;\n",
                       pre, args);
         } else if (q->result == MR_COUNT) {
-            eb_printf(b, "    return dal_exec((dal_db *)db, &%s_query, %s, changed, err);\n", pre, args);
+            eb_printf(b, "    return dal_exec((dal_db *)db, &%s, %s, changed, err);\n", pre, args);
         } else {
-            eb_printf(b, "    return dal_exec((dal_db *)db, &%s_query, %s, NULL, err);\n", pre, args);
+            eb_printf(b, "    return dal_exec((dal_db *)db, &%s, %s, NULL, err);\n", pre, args);
         }
         break;
     }
@@ -836,7 +818,6 @@ static void query_function(ebuf *b, const m_schema *s, const m_query *q)
 
 void emit_source(ebuf *b, const m_schema *s, const char *source_name)
 {
-    const char *ns = s->ns;
     banner(b, s, source_name);
     enum_tables(b, s);
     section(b, "Models");
@@ -851,11 +832,8 @@ void emit_source(ebuf *b, const m_schema *s, const char *source_name)
     db_functions(b, s);
     for (size_t i = 0; i < s->n_models; i++) {
         const m_model *m = &s->models[i];
-        char t[NAME_MAX_LEN], desc[NAME_MAX_LEN + 16];
-        snprintf(t, sizeof t, "%s_%s", ns, m->snake);
-        snprintf(desc, sizeof desc, "%s_model", t);
         section(b, m->name);
-        record_functions(b, t, desc);
+        record_functions(b, &s->names->models[i].r);
         storage_functions(b, s, m);
         for (size_t j = 0; j < s->n_queries; j++)
             if (s->queries[j].model == m)
@@ -866,11 +844,10 @@ void emit_source(ebuf *b, const m_schema *s, const char *source_name)
         const m_query *q = &s->queries[i];
         if (q->kind != MQ_AGGREGATE)
             continue;
-        char t[NAME_MAX_LEN], desc[NAME_MAX_LEN + 16], title[NAME_MAX_LEN];
-        snprintf(t, sizeof t, "%s_%s_%s_row", ns, q->model->snake, q->name);
-        snprintf(desc, sizeof desc, "%s_model", t);
-        snprintf(title, sizeof title, "Rows of %s.%s", q->model->name, q->name);
-        section(b, title);
-        record_functions(b, t, desc);
+        ebuf title = {0};
+        eb_printf(&title, "Rows of %s.%s", q->model->name, q->name);
+        section(b, title.s);
+        eb_free(&title);
+        record_functions(b, &s->names->queries[i].row);
     }
 }

@@ -250,7 +250,8 @@ op(O) ::= IN(T).                            { O = ast_op_make(MO_IN, T); }
 // ------------------------------------------------------------------ driver
 %code {
 /* What the driver needs from the parser's tables, without touching the
- * parser: mirrors yy_find_shift_action and yy_reduce of lempar.c. */
+ * parser: mirrors yy_find_shift_action and yy_reduce of the template
+ * codegen/lempar.c (kept in the tree so these stay in step). */
 
 /* The action for terminal t in state s; a keyword falls back to ID only
  * when fallback is set. */

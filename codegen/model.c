@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "model.h"
+#include "names.h"
 
 static void expr_free(m_expr *e)
 {
@@ -56,6 +57,7 @@ void m_schema_free(m_schema *s)
 {
     if (!s)
         return;
+    nm_free(s->names, s);
     for (size_t i = 0; i < s->n_enums; i++) {
         m_enum *e = &s->enums[i];
         for (size_t j = 0; e->members && j < e->n; j++)

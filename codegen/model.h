@@ -186,6 +186,7 @@ typedef struct m_schema {
     m_model *models;
     size_t n_queries;
     m_query *queries;     /* in declaration order */
+    struct nm_names *names;   /* the C names generated (names.h) */
 } m_schema;
 
 void m_schema_free(m_schema *s);

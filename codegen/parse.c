@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "names.h"
 #include "frontend.h"
 #include "lexer.h"
 #include "parse.h"
@@ -267,8 +268,15 @@ m_schema *dalc_frontend(const char *path, const char *text, size_t len,
     diag_init(&d, path, src, len);
     ast_schema *ast = dalc_parse(src, len, &d);
     m_schema *s = diag_count(&d) ? NULL : dalc_check(ast, path, &d);
-    if (s)
+    if (s) {
         dalc_derive(s);
+        s->names = nm_build(s);
+        dalc_check_names(ast, s, s->names, &d);
+        if (diag_count(&d)) {
+            m_schema_free(s);
+            s = NULL;
+        }
+    }
     ast_schema_free(ast);
 
     unsigned count = diag_count(&d);

@@ -8,13 +8,18 @@
  * start, complete or fail them inside transactions, logging events and
  * metrics and messaging a coordinator. Ends with a report read back from the
  * database: tasks by status, unread messages, and the metric aggregate.
+ * On SQLite it also watches the write-ahead log file while the swarm runs
+ * and reports its peak size (it stays bounded: see docs/architecture.md).
  * Running it again on the same file adds another run.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "swarm/swarm.h"
 
@@ -30,6 +35,9 @@ typedef struct demo {
     atomic_int lost;         /* claims another worker won first */
     atomic_int outcomes;     /* completed + retried + failed */
     atomic_int failures;     /* errors from the storage layer */
+    char *wal_path;          /* SQLite: the write-ahead log file; NULL otherwise */
+    atomic_bool running;     /* the WAL watcher runs while set */
+    long long wal_peak;      /* largest size of the log file seen, bytes */
 } demo;
 
 typedef struct worker {
@@ -312,6 +320,53 @@ static void report(demo *d, const char *url)
            ps.active, ps.idle, ps.max, (unsigned long long)ps.waits);
 }
 
+/* The -wal file of a sqlite: URL (the default one for NULL), or NULL. */
+static char *wal_path_of(const char *url)
+{
+    const char *path = url == NULL ? "swarm.db" : strncmp(url, "sqlite:", 7) == 0 ? url + 7 : NULL;
+    if (path == NULL || strncmp(path, ":memory:", 8) == 0)
+        return NULL;
+    size_t len = strcspn(path, "?");
+    char *wal = malloc(len + 5);
+    if (wal != NULL) {
+        memcpy(wal, path, len);
+        memcpy(wal + len, "-wal", 5);
+    }
+    return wal;
+}
+
+static long long file_bytes(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : 0;
+}
+
+/* Samples the log file's size every 2 ms while the swarm runs. */
+static void *wal_watch(void *arg)
+{
+    demo *d = arg;
+    struct timespec nap = {0, 2000000L};
+    while (atomic_load(&d->running)) {
+        long long n = file_bytes(d->wal_path);
+        if (n > d->wal_peak)
+            d->wal_peak = n;
+        nanosleep(&nap, NULL);
+    }
+    return NULL;
+}
+
+static void report_wal(demo *d)
+{
+    if (d->wal_path == NULL)
+        return;
+    dal_error err = {0};
+    long long end = file_bytes(d->wal_path);
+    if (swarm_checkpoint(d->db, &err) != DAL_OK)
+        die("checkpoint", &err);
+    printf("  write-ahead log: peak %.1f MiB during the run, %.1f MiB at its end, %lld bytes after a checkpoint\n",
+           (double)d->wal_peak / 1048576.0, (double)end / 1048576.0, file_bytes(d->wal_path));
+}
+
 int main(int argc, char **argv)
 {
     const char *url = argc > 1 ? argv[1] : NULL;
@@ -321,6 +376,13 @@ int main(int argc, char **argv)
     d.db = swarm_open(url, &err);
     if (d.db == NULL)
         die("open", &err);
+    d.wal_path = wal_path_of(url);
+    pthread_t watcher;
+    atomic_store(&d.running, d.wal_path != NULL);
+    if (d.wal_path != NULL && pthread_create(&watcher, NULL, wal_watch, &d) != 0) {
+        fprintf(stderr, "swarm_demo: cannot start the log watcher\n");
+        return 1;
+    }
 
     register_agents(&d);
     queue_tasks(&d);
@@ -336,8 +398,13 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < N_WORKERS; i++)
         pthread_join(threads[i], NULL);
+    if (d.wal_path != NULL) {
+        atomic_store(&d.running, false);
+        pthread_join(watcher, NULL);
+    }
 
     report(&d, url);
+    report_wal(&d);
     int status = 0;
     /* every claim won leads to exactly one recorded outcome */
     if (atomic_load(&d.claims) != atomic_load(&d.outcomes) || atomic_load(&d.failures) != 0) {
@@ -349,5 +416,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < N_WORKERS; i++)
         swarm_agent_clear(&d.workers[i]);
     swarm_close(d.db);
+    free(d.wal_path);
     return status;
 }

@@ -38,7 +38,7 @@ extern "C" {
 
 typedef enum dal_code {
     DAL_OK = 0,
-    DAL_ERR_DATABASE,      /* the storage engine failed (I/O, busy past the timeout, ...) */
+    DAL_ERR_DATABASE,      /* the storage engine failed (I/O, a file that is not a database, ...) */
     DAL_ERR_SERIALIZATION, /* a value could not be encoded or decoded (JSON, enum member) */
     DAL_ERR_NOT_FOUND,     /* a row that had to exist does not */
     DAL_ERR_TRANSACTION,   /* misuse of a transaction (finished, wrong handle) */
@@ -47,7 +47,9 @@ typedef enum dal_code {
     DAL_ERR_CONSTRAINT,    /* duplicate key, foreign key, NOT NULL */
     DAL_ERR_INVALID,       /* bad argument: URL, option, NULL where a value is needed */
     DAL_ERR_NOMEM,         /* out of memory */
-    DAL_ERR_OTHER
+    DAL_ERR_OTHER,
+    DAL_ERR_BUSY           /* another connection or process held a lock past busy_timeout_ms; nothing
+                            * was changed, so retrying the call (or the whole transaction) is safe */
 } dal_code;
 
 #define DAL_ERROR_MESSAGE_SIZE 512
@@ -57,7 +59,7 @@ typedef struct dal_error {
     char message[DAL_ERROR_MESSAGE_SIZE]; /* names what failed: table, key, column, cause */
 } dal_error;
 
-/* "ok", "database", "serialization", "not_found", ... */
+/* "ok", "database", "serialization", "not_found", ..., "busy" */
 const char *dal_code_name(dal_code code);
 
 /* Sets err (when not NULL) to code and a printf-style message; returns code. */
@@ -520,7 +522,21 @@ dal_code dal_aggregate(dal_db *db, const dal_query *q, const dal_value *args, da
 
 /* Maintenance. */
 dal_code dal_vacuum(dal_db *db, dal_error *err);
+/* Copies the write-ahead log into the database and truncates it, retrying
+ * within busy_timeout_ms while readers hold it (then DAL_ERR_BUSY). */
 dal_code dal_checkpoint(dal_db *db, dal_error *err);
+
+/* What a checkpoint did. Backends without a log (memory) report zeros. */
+typedef struct dal_checkpoint_info {
+    int64_t log_frames;          /* frames (pages) in the write-ahead log when it began */
+    int64_t checkpointed_frames; /* of those, copied into the database file */
+    bool busy;                   /* readers kept it from finishing within busy_timeout_ms: the
+                                  * log was not truncated (not an error here; retry later) */
+    uint64_t log_bytes;          /* size of the log file afterwards (0 once truncated) */
+} dal_checkpoint_info;
+/* dal_checkpoint that reports what it did into *info (which may be NULL);
+ * busy readers are reported in info->busy rather than as an error. */
+dal_code dal_checkpoint_report(dal_db *db, dal_checkpoint_info *info, dal_error *err);
 dal_code dal_storage_size(dal_db *db, uint64_t *bytes, dal_error *err);
 dal_code dal_pool_status_get(dal_db *db, dal_pool_status *st, dal_error *err);
 

@@ -93,12 +93,24 @@ typedef struct dal_backend {
 
     /* Select q counted: *n = rows select would return (limit and offset apply). */
     dal_code (*count_query)(dal_db *h, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err);
+
+    /* Checkpoint reporting what it did (info is not NULL; busy readers are
+     * info->busy, not an error). NULL: nothing to checkpoint, zeros. */
+    dal_code (*checkpoint_report)(dal_db *db, dal_checkpoint_info *info, dal_error *err);
 } dal_backend;
 
 /* The backends compiled into this library (a NULL-terminated array made by the
  * build), and lookup by scheme. */
 extern const dal_backend *const dal_builtin_backends[];
 const dal_backend *dal_find_backend(const char *scheme, size_t len);
+
+/* For messages: s (a path, a URL) clipped to at most DAL_CLIP_SIZE - 1
+ * characters, its start and end kept with "..." between, so that the cause
+ * written after it always fits the message. Returns s or buf.
+ * DAL_CLIPPED(s) clips into a buffer that lives to the end of the block. */
+#define DAL_CLIP_SIZE 160
+const char *dal_clip(const char *s, char buf[DAL_CLIP_SIZE]);
+#define DAL_CLIPPED(s) dal_clip((s), (char[DAL_CLIP_SIZE]){0})
 
 /* Deep copy of src into dst, which owns nothing (its bytes are overwritten):
  * rows handed to callers. On failure dst is zeroed. */

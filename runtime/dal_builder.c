@@ -8,6 +8,7 @@
 
 #include "dal_builder.h"
 #include "dal_sqlite.h"
+#include "dal_validate.h"
 
 struct dal_cond {
     dal_expr e;          /* e.a / e.b point into the children below */
@@ -93,9 +94,19 @@ static bool owned_copy(owned_value *o, const dal_value *v)
         ok = (o->v.as.s = o->s = strdup(v->as.s)) != NULL;
     else if ((v->type == DAL_JSON || v->type == DAL_MAP_TEXT || v->type == DAL_MAP_JSON) && v->as.json != NULL)
         ok = (o->v.as.json = o->json = cJSON_Duplicate(v->as.json, true)) != NULL;
-    if (!ok)
+    if (!ok) {
         owned_clear(o);
-    return ok;
+        return false;
+    }
+    /* uuids are stored in lower case: compare with the same form */
+    if (v->type == DAL_UUID && o->s != NULL)
+        dal_uuid_lower(o->s);
+    if (v->type == DAL_UUID && o->list != NULL) {
+        dal_uuid *u = o->list;
+        for (size_t i = 0; i < o->v.as.list.n; i++)
+            dal_uuid_lower(u[i].s);
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------------------ */

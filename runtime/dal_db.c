@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "dal_backend.h"
+#include "dal_validate.h"
 
 /* ------------------------------------------------------------------------ */
 /* Options and URLs                                                          */
@@ -50,7 +51,8 @@ static dal_code parse_option(const char *url, const char *pair, size_t len, dal_
 {
     const char *eq = memchr(pair, '=', len);
     if (eq == NULL || eq == pair)
-        return dal_set_error(err, DAL_ERR_INVALID, "URL '%s': option '%.*s' is not key=value", url, (int)len, pair);
+        return dal_set_error(err, DAL_ERR_INVALID, "URL '%s': option '%.*s' is not key=value", url, (int)(len > 64 ? 64 : len),
+                             pair);
     size_t klen = (size_t)(eq - pair);
     const char *val = eq + 1;
     size_t vlen = len - klen - 1;
@@ -72,12 +74,12 @@ static dal_code parse_option(const char *url, const char *pair, size_t len, dal_
     bad_value:
         return dal_set_error(err, DAL_ERR_INVALID,
                              "URL '%s': option '%.*s' wants a whole number of at most 10 digits, got '%.*s'",
-                             url, (int)klen, pair, (int)vlen, val);
+                             url, (int)(klen > 64 ? 64 : klen), pair, (int)(vlen > 64 ? 64 : vlen), val);
     }
     return dal_set_error(err, DAL_ERR_INVALID,
                          "URL '%s': unknown option '%.*s' (known: max_connections, min_idle, "
                          "connection_timeout_ms, idle_timeout_ms, busy_timeout_ms)",
-                         url, (int)klen, pair);
+                         url, (int)(klen > 64 ? 64 : klen), pair);
 }
 
 static dal_code check_options(const char *url, const dal_options *o, dal_error *err)
@@ -134,19 +136,21 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
 #endif
         url = deflt;
     }
-    const char *colon = strchr(url, ':');
-    if (colon == NULL || colon == url) {
+    const char *full_url = url;
+    url = DAL_CLIPPED(full_url); /* in messages: the cause after it always fits */
+    const char *colon = strchr(full_url, ':');
+    if (colon == NULL || colon == full_url) {
         char known[256];
         list_backends(known, sizeof known);
         dal_set_error(err, DAL_ERR_INVALID, "URL '%s' has no scheme (want one of: %s)", url, known);
         return NULL;
     }
-    const dal_backend *vt = dal_find_backend(url, (size_t)(colon - url));
+    const dal_backend *vt = dal_find_backend(full_url, (size_t)(colon - full_url));
     if (vt == NULL) {
         char known[256];
         list_backends(known, sizeof known);
         dal_set_error(err, DAL_ERR_INVALID, "URL '%s': unknown backend '%.*s' (built in: %s)", url,
-                      (int)(colon - url), url, known);
+                      (int)(colon - full_url < 64 ? colon - full_url : 64), full_url, known);
         return NULL;
     }
     if (vt->version != DAL_BACKEND_VERSION) {
@@ -487,23 +491,6 @@ static dal_code apply_default(const dal_field *f, void *obj, int64_t now, dal_er
     return DAL_OK;
 }
 
-/* Rejects what no backend can store: a required text left NULL, a required
- * uuid left empty. */
-static dal_code check_required(const dal_model *m, const void *obj, dal_error *err)
-{
-    for (size_t i = 0; i < m->n_fields; i++) {
-        const dal_field *f = &m->fields[i];
-        if (f->flags & (DAL_F_OPTIONAL | DAL_F_LIST))
-            continue;
-        const void *p = dal_field_cptr(f, obj);
-        if (f->type == DAL_TEXT && *(char *const *)p == NULL)
-            return dal_set_error(err, DAL_ERR_INVALID, "%s.%s is required but NULL", m->name, f->name);
-        if (f->type == DAL_UUID && ((const char *)p)[0] == '\0')
-            return dal_set_error(err, DAL_ERR_INVALID, "%s.%s is required but empty", m->name, f->name);
-    }
-    return DAL_OK;
-}
-
 /* The bytes of the caller's structs before a call changed them. */
 typedef struct saved {
     unsigned char local[512];
@@ -592,7 +579,7 @@ static dal_code write_rows(dal_db *db, const dal_model *m, void *objs, size_t n,
         if (kind != W_INSERT)
             set_updated_now(m, obj, now);
         if (rc == DAL_OK)
-            rc = check_required(m, obj, err);
+            rc = dal_validate_row(m, obj, what, err);
     }
     if (rc == DAL_OK) {
         switch (kind) {
@@ -627,19 +614,6 @@ dal_code dal_upsert(dal_db *db, const dal_model *m, void *obj, dal_error *err)
     return write_rows(db, m, obj, 1, W_UPSERT, "upsert", err);
 }
 
-static dal_code check_values(const dal_value *v, size_t n, const char *what, dal_error *err)
-{
-    for (size_t i = 0; i < n; i++) {
-        bool needs_string = v[i].type == DAL_TEXT || v[i].type == DAL_UUID;
-        if (!v[i].is_null && !v[i].is_list && needs_string && v[i].as.s == NULL)
-            return dal_set_error(err, DAL_ERR_INVALID, "%s: value %zu is a NULL string", what, i + 1);
-        if (v[i].is_list && v[i].as.list.n > 0 && v[i].as.list.v == NULL)
-            return dal_set_error(err, DAL_ERR_INVALID, "%s: value %zu is a list of %zu values with no array", what,
-                                 i + 1, v[i].as.list.n);
-    }
-    return DAL_OK;
-}
-
 dal_code dal_get(dal_db *db, const dal_model *m, const dal_value *key, void *out, bool *found, dal_error *err)
 {
     dal_code rc;
@@ -647,9 +621,12 @@ dal_code dal_get(dal_db *db, const dal_model *m, const dal_value *key, void *out
         return rc;
     if (key == NULL || out == NULL || found == NULL)
         return dal_set_error(err, DAL_ERR_INVALID, "get %s: key, out and found are required", m->name);
-    if ((rc = check_values(key, m->n_pk, "get", err)) != DAL_OK)
+    dal_checked_args k;
+    if ((rc = dal_validate_key(m, key, "get", &k, err)) != DAL_OK)
         return rc;
-    return db->vt->get(db, m, key, out, found, err);
+    rc = db->vt->get(db, m, k.args, out, found, err);
+    dal_checked_args_free(&k);
+    return rc;
 }
 
 dal_code dal_delete(dal_db *db, const dal_model *m, const dal_value *key, bool *deleted, dal_error *err)
@@ -660,9 +637,12 @@ dal_code dal_delete(dal_db *db, const dal_model *m, const dal_value *key, bool *
         return rc;
     if (key == NULL)
         return dal_set_error(err, DAL_ERR_INVALID, "delete %s: no key", m->name);
-    if ((rc = check_values(key, m->n_pk, "delete", err)) != DAL_OK)
+    dal_checked_args k;
+    if ((rc = dal_validate_key(m, key, "delete", &k, err)) != DAL_OK)
         return rc;
-    return db->vt->remove(db, m, key, deleted ? deleted : &dummy, err);
+    rc = db->vt->remove(db, m, k.args, deleted ? deleted : &dummy, err);
+    dal_checked_args_free(&k);
+    return rc;
 }
 
 /* Replaces *out with fresh (a list of m rows) after a successful call. */
@@ -699,10 +679,13 @@ dal_code dal_count(dal_db *db, const dal_model *m, int64_t *n, dal_error *err)
 /* Queries                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* Checks the handle, the query and its arguments; on success *c holds the
+ * arguments to hand to the backend (normalised; free with dal_checked_args_free). */
 static dal_code check_query(dal_db *db, const dal_query *q, const dal_value *args, dal_query_kind kind,
-                            dal_error *err)
+                            dal_checked_args *c, dal_error *err)
 {
     dal_code rc;
+    memset(c, 0, sizeof *c);
     const char *what = q && q->name[0] ? q->name : "query";
     if ((rc = check_handle(db, what, err)) != DAL_OK)
         return rc;
@@ -716,53 +699,61 @@ static dal_code check_query(dal_db *db, const dal_query *q, const dal_value *arg
     if (q->n_params > 0 && args == NULL)
         return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: %zu parameters expected, none given", q->model->name,
                              what, q->n_params);
-    if ((rc = check_values(args, q->n_params, what, err)) != DAL_OK)
-        return rc;
     const dal_operand *lims[2] = {&q->limit, &q->offset};
     for (int i = 0; i < 2; i++) {
-        if (lims[i]->kind == DAL_ARG_PARAM && args[lims[i]->param].as.i < 0)
+        if (lims[i]->kind == DAL_ARG_PARAM && !args[lims[i]->param].is_null && args[lims[i]->param].as.i < 0)
             return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: %s must be >= 0, got %lld", q->model->name, what,
                                  i == 0 ? "limit" : "offset", (long long)args[lims[i]->param].as.i);
     }
-    return DAL_OK;
+    return dal_validate_args(q, args, c, err);
 }
 
 dal_code dal_query_many(dal_db *db, const dal_query *q, const dal_value *args, dal_list *out, dal_error *err)
 {
-    dal_code rc = check_query(db, q, args, DAL_Q_SELECT, err);
+    dal_checked_args c;
+    dal_code rc = check_query(db, q, args, DAL_Q_SELECT, &c, err);
     if (rc != DAL_OK)
         return rc;
-    if (out == NULL)
-        return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output list", q->model->name, q->name);
     dal_list fresh = {0, NULL};
-    if ((rc = db->vt->select(db, q, args, SIZE_MAX, &fresh, err)) == DAL_OK)
+    if (out == NULL)
+        rc = dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output list", q->model->name, q->name);
+    else if ((rc = db->vt->select(db, q, c.args, SIZE_MAX, &fresh, err)) == DAL_OK)
         swap_list(q->model, out, &fresh);
+    dal_checked_args_free(&c);
     return rc;
 }
 
 dal_code dal_count_query(dal_db *db, const dal_query *q, const dal_value *args, int64_t *n, dal_error *err)
 {
-    dal_code rc = check_query(db, q, args, DAL_Q_SELECT, err);
+    dal_checked_args c;
+    dal_code rc = check_query(db, q, args, DAL_Q_SELECT, &c, err);
     if (rc != DAL_OK)
         return rc;
     if (n == NULL)
-        return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output count", q->model->name, q->name);
-    if (db->vt->count_query == NULL)
-        return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: the %s backend cannot count a query", q->model->name,
-                             q->name, db->vt->scheme);
-    return db->vt->count_query(db, q, args, n, err);
+        rc = dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output count", q->model->name, q->name);
+    else if (db->vt->count_query == NULL)
+        rc = dal_set_error(err, DAL_ERR_INVALID, "%s.%s: the %s backend cannot count a query", q->model->name,
+                           q->name, db->vt->scheme);
+    else
+        rc = db->vt->count_query(db, q, c.args, n, err);
+    dal_checked_args_free(&c);
+    return rc;
 }
 
 dal_code dal_query_one(dal_db *db, const dal_query *q, const dal_value *args, void *out, bool *found,
                        dal_error *err)
 {
-    dal_code rc = check_query(db, q, args, DAL_Q_SELECT, err);
+    dal_checked_args c;
+    dal_code rc = check_query(db, q, args, DAL_Q_SELECT, &c, err);
     if (rc != DAL_OK)
         return rc;
-    if (out == NULL || found == NULL)
-        return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: out and found are required", q->model->name, q->name);
     dal_list fresh = {0, NULL};
-    if ((rc = db->vt->select(db, q, args, 2, &fresh, err)) != DAL_OK)
+    if (out == NULL || found == NULL)
+        rc = dal_set_error(err, DAL_ERR_INVALID, "%s.%s: out and found are required", q->model->name, q->name);
+    else
+        rc = db->vt->select(db, q, c.args, 2, &fresh, err);
+    dal_checked_args_free(&c);
+    if (rc != DAL_OK)
         return rc;
     if (fresh.n > 1) {
         dal_record_list_free(q->model, &fresh);
@@ -808,33 +799,37 @@ static void describe_args(const dal_query *q, const dal_value *args, char *buf, 
 
 dal_code dal_exec(dal_db *db, const dal_query *q, const dal_value *args, int64_t *changed, dal_error *err)
 {
-    dal_code rc = check_query(db, q, args, DAL_Q_UPDATE, err);
+    dal_checked_args c;
+    dal_code rc = check_query(db, q, args, DAL_Q_UPDATE, &c, err);
     if (rc != DAL_OK)
         return rc;
     int64_t n = 0;
-    if ((rc = db->vt->exec(db, q, args, &n, err)) != DAL_OK)
-        return rc;
-    if (changed != NULL)
-        *changed = n;
-    if (q->kind == DAL_Q_UPDATE && q->result == DAL_R_ONE && n == 0) {
-        char desc[256];
-        describe_args(q, args, desc, sizeof desc);
-        return dal_set_error(err, DAL_ERR_NOT_FOUND, "%s.%s: no row in %s with %s", q->model->name, q->name,
-                             q->model->table, desc[0] ? desc : "the given values");
+    if ((rc = db->vt->exec(db, q, c.args, &n, err)) == DAL_OK) {
+        if (changed != NULL)
+            *changed = n;
+        if (q->kind == DAL_Q_UPDATE && q->result == DAL_R_ONE && n == 0) {
+            char desc[256];
+            describe_args(q, c.args, desc, sizeof desc);
+            rc = dal_set_error(err, DAL_ERR_NOT_FOUND, "%s.%s: no row in %s with %s", q->model->name, q->name,
+                               q->model->table, desc[0] ? desc : "the given values");
+        }
     }
-    return DAL_OK;
+    dal_checked_args_free(&c);
+    return rc;
 }
 
 dal_code dal_aggregate(dal_db *db, const dal_query *q, const dal_value *args, dal_list *out, dal_error *err)
 {
-    dal_code rc = check_query(db, q, args, DAL_Q_AGGREGATE, err);
+    dal_checked_args c;
+    dal_code rc = check_query(db, q, args, DAL_Q_AGGREGATE, &c, err);
     if (rc != DAL_OK)
         return rc;
-    if (out == NULL)
-        return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output list", q->model->name, q->name);
     dal_list fresh = {0, NULL};
-    if ((rc = db->vt->aggregate(db, q, args, &fresh, err)) == DAL_OK)
+    if (out == NULL)
+        rc = dal_set_error(err, DAL_ERR_INVALID, "%s.%s: no output list", q->model->name, q->name);
+    else if ((rc = db->vt->aggregate(db, q, c.args, &fresh, err)) == DAL_OK)
         swap_list(q->row, out, &fresh);
+    dal_checked_args_free(&c);
     return rc;
 }
 
@@ -861,6 +856,20 @@ dal_code dal_checkpoint(dal_db *db, dal_error *err)
 {
     dal_code rc = check_root(db, "checkpoint", err);
     return rc != DAL_OK ? rc : db->vt->checkpoint(db, err);
+}
+
+dal_code dal_checkpoint_report(dal_db *db, dal_checkpoint_info *info, dal_error *err)
+{
+    dal_checkpoint_info local;
+    dal_checkpoint_info *out = info ? info : &local;
+    dal_code rc = check_root(db, "checkpoint", err);
+    if (rc != DAL_OK)
+        return rc;
+    dal_checkpoint_info fresh = {0, 0, false, 0};
+    if (db->vt->checkpoint_report != NULL && (rc = db->vt->checkpoint_report(db, &fresh, err)) != DAL_OK)
+        return rc;
+    *out = fresh;
+    return DAL_OK;
 }
 
 dal_code dal_storage_size(dal_db *db, uint64_t *bytes, dal_error *err)

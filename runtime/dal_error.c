@@ -6,7 +6,7 @@
  * err->message) is fine). A message longer than the buffer is cut at a UTF-8
  * character boundary and ends in "..." so the reader can tell it was cut.
  */
-#include "dal.h"
+#include "dal_backend.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@ const char *dal_code_name(dal_code code)
     case DAL_ERR_INVALID: return "invalid";
     case DAL_ERR_NOMEM: return "nomem";
     case DAL_ERR_OTHER: return "other";
+    case DAL_ERR_BUSY: return "busy";
     }
     return "unknown";
 }
@@ -70,6 +71,26 @@ dal_code dal_set_error(dal_error *err, dal_code code, const char *fmt, ...)
     return code;
 }
 
+const char *dal_clip(const char *s, char buf[DAL_CLIP_SIZE])
+{
+    if (s == NULL)
+        return "(null)";
+    size_t n = strlen(s);
+    if (n < DAL_CLIP_SIZE)
+        return s;
+    size_t head = (DAL_CLIP_SIZE - 4) / 2, tail = DAL_CLIP_SIZE - 4 - head;
+    /* whole UTF-8 characters on both sides */
+    while (head > 0 && ((unsigned char)s[head] & 0xC0) == 0x80)
+        head--;
+    while (tail > 0 && ((unsigned char)s[n - tail] & 0xC0) == 0x80)
+        tail--;
+    memcpy(buf, s, head);
+    memcpy(buf + head, "...", 3);
+    memcpy(buf + head + 3, s + n - tail, tail);
+    buf[head + 3 + tail] = '\0';
+    return buf;
+}
+
 dal_code dal_error_prefix(dal_error *err, const char *fmt, ...)
 {
     if (err == NULL)
@@ -84,8 +105,22 @@ dal_code dal_error_prefix(dal_error *err, const char *fmt, ...)
     memcpy(old, err->message, sizeof old);
     old[sizeof old - 1] = '\0';
 
+    /* the old message holds the cause: when both do not fit, the prefix
+     * (context) is cut, never the cause */
+    size_t olen = strlen(old), plen = strlen(prefix);
+    if (old[0] != '\0' && plen + 2 + olen >= sizeof prefix) {
+        size_t room = olen + 2 + 4 <= sizeof prefix - 1 ? sizeof prefix - 1 - 2 - olen : 0;
+        size_t keep = room >= 3 ? room - 3 : 0;
+        while (keep > 0 && ((unsigned char)prefix[keep] & 0xC0) == 0x80)
+            keep--;
+        if (room == 0)
+            prefix[0] = '\0';
+        else
+            memcpy(prefix + keep, "...", 4);
+    }
     char joined[DAL_ERROR_MESSAGE_SIZE];
-    int n = old[0] != '\0' ? snprintf(joined, sizeof joined, "%s: %s", prefix, old)
+    int n = old[0] != '\0' && prefix[0] == '\0' ? snprintf(joined, sizeof joined, "%s", old)
+            : old[0] != '\0' ? snprintf(joined, sizeof joined, "%s: %s", prefix, old)
                            : snprintf(joined, sizeof joined, "%s", prefix);
     if (n < 0)
         joined[0] = '\0';

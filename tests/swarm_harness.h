@@ -1,13 +1,14 @@
 /*
  * swarm_harness.h - what the programs that run the generated swarm API on a
  * backend given by URL template share (tests/conformance, tests/builder):
- * a fresh database per test, and CHECK for calls that must succeed.
+ * a fresh database per test (OK and EXPECT: test_util.h).
  * Include after <cmocka.h>.
  */
 #ifndef DAL_TESTS_SWARM_HARNESS_H
 #define DAL_TESTS_SWARM_HARNESS_H
 
 #include "swarm/swarm.h"
+#include "test_util.h"
 #include "url_template.h"
 
 /* cmocka setup: *state becomes a fresh swarm_db opened from the template. */
@@ -30,15 +31,5 @@ static int db_teardown(void **state)
     swarm_close(*state);
     return 0;
 }
-
-/* Runs call (which may use `err`) and fails the test unless it returns DAL_OK. */
-#define CHECK(call)                                                                                               \
-    do {                                                                                                          \
-        dal_error e_ = {0};                                                                                       \
-        dal_error *err = &e_;                                                                                     \
-        dal_code rc_ = (call);                                                                                    \
-        if (rc_ != DAL_OK)                                                                                        \
-            fail_msg("%s: %s (%s)", #call, e_.message, dal_code_name(rc_));                                       \
-    } while (0)
 
 #endif /* DAL_TESTS_SWARM_HARNESS_H */

@@ -1020,19 +1020,43 @@ static dal_code sq_vacuum(dal_db *db, dal_error *err)
         return rc;
     int src = sq_exec_text(call.c, "VACUUM");
     if (src != SQLITE_OK)
-        rc = sq_error(call.c, src, err, "vacuum '%s'", call.st->path);
+        rc = sq_error(call.c, src, err, "vacuum '%s'", DAL_CLIPPED(call.st->path));
     call_end(&call);
     return rc;
 }
 
-/* wal_checkpoint(TRUNCATE); its first column says whether readers kept it
- * from finishing: then retry with back-off within busy_timeout. */
-static dal_code sq_checkpoint(dal_db *db, dal_error *err)
+/* Size of the -wal file beside path (0 when there is none). */
+static uint64_t wal_file_bytes(const char *path)
+{
+    size_t len = strlen(path);
+    char *wal = malloc(len + 5);
+    struct stat sb;
+    uint64_t n = 0;
+    if (wal == NULL)
+        return 0;
+    memcpy(wal, path, len);
+    memcpy(wal + len, "-wal", 5);
+    if (stat(wal, &sb) == 0)
+        n = (uint64_t)sb.st_size;
+    free(wal);
+    return n;
+}
+
+/* A passive checkpoint first (how many frames the log holds), then
+ * wal_checkpoint(TRUNCATE), whose first column says whether readers kept it
+ * from finishing: retried with back-off within busy_timeout, then reported
+ * as info->busy. */
+static dal_code sq_checkpoint_report(dal_db *db, dal_checkpoint_info *info, dal_error *err)
 {
     sq_call call;
     dal_code rc = call_begin(db, &call, true, err);
     if (rc != DAL_OK)
         return rc;
+    int log = 0, done = 0;
+    if (!call.st->memory && sqlite3_wal_checkpoint_v2(call.c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK)
+        log = done = 0; /* busy or not in WAL mode: the truncating one below says */
+    info->log_frames = log > 0 ? log : 0;
+    info->checkpointed_frames = done > 0 ? done : 0;
     sqlite3_stmt *s = NULL;
     int src = sqlite3_prepare_v2(call.c->db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &s, NULL);
     struct timespec t0, t;
@@ -1041,27 +1065,50 @@ static dal_code sq_checkpoint(dal_db *db, dal_error *err)
     while (src == SQLITE_OK) {
         src = sq_step(call.c, s);
         int busy = src == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+        int ckpt = src == SQLITE_ROW ? sqlite3_column_int(s, 2) : 0;
         sqlite3_reset(s);
         if (src == SQLITE_ROW)
             src = SQLITE_OK;
-        if (src != SQLITE_OK || !busy)
+        if (src != SQLITE_OK)
             break;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        long spent = (long)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-        if (spent >= (long)call.st->opts.busy_timeout_ms) {
-            rc = dal_set_error(err, DAL_ERR_DATABASE, "checkpoint '%s': readers kept the WAL busy for %ld ms",
-                               call.st->path, spent);
+        if (!busy) {
+            info->busy = false;
+            info->checkpointed_frames = info->log_frames;
             break;
         }
+        info->busy = true;
+        if (ckpt > info->checkpointed_frames)
+            info->checkpointed_frames = ckpt;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long spent = (long)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (spent >= (long)call.st->opts.busy_timeout_ms)
+            break;
         struct timespec nap = {0, delay_ms * 1000000L};
         nanosleep(&nap, NULL);
         if (delay_ms < 64)
             delay_ms *= 2;
     }
-    if (rc == DAL_OK && src != SQLITE_OK)
-        rc = sq_error(call.c, src, err, "checkpoint '%s'", call.st->path);
+    if (src != SQLITE_OK)
+        rc = sq_error(call.c, src, err, "checkpoint '%s'", DAL_CLIPPED(call.st->path));
     sqlite3_finalize(s);
     call_end(&call);
+    if (rc == DAL_OK)
+        info->log_bytes = call.st->memory ? 0 : wal_file_bytes(call.st->path);
+    return rc;
+}
+
+static dal_code sq_checkpoint(dal_db *db, dal_error *err)
+{
+    dal_checkpoint_info info = {0, 0, false, 0};
+    dal_code rc = sq_checkpoint_report(db, &info, err);
+    if (rc == DAL_OK && info.busy) {
+        const sq_state *st = db->root->state;
+        rc = dal_set_error(err, DAL_ERR_BUSY,
+                           "checkpoint '%s': readers kept the write-ahead log busy for busy_timeout_ms=%u "
+                           "(%lld of %lld frames copied)",
+                           DAL_CLIPPED(st->path), st->opts.busy_timeout_ms, (long long)info.checkpointed_frames,
+                           (long long)info.log_frames);
+    }
     return rc;
 }
 
@@ -1095,7 +1142,7 @@ static dal_code sq_storage_size(dal_db *db, uint64_t *bytes, dal_error *err)
     }
     struct stat sb;
     if (stat(st->path, &sb) != 0)
-        return dal_set_error(err, DAL_ERR_DATABASE, "storage size of '%s': %s", st->path, strerror(errno));
+        return dal_set_error(err, DAL_ERR_DATABASE, "storage size of '%s': %s", DAL_CLIPPED(st->path), strerror(errno));
     uint64_t total = (uint64_t)sb.st_size;
     size_t len = strlen(st->path);
     char *wal = malloc(len + 5);
@@ -1176,10 +1223,10 @@ static dal_code create_file(const char *path, dal_error *err)
     if (stat(path, &sb) == 0)
         return DAL_OK;
     if (errno != ENOENT)
-        return dal_set_error(err, DAL_ERR_DATABASE, "'%s': %s", path, strerror(errno));
+        return dal_set_error(err, DAL_ERR_DATABASE, "'%s': %s", DAL_CLIPPED(path), strerror(errno));
     int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST)
-        return dal_set_error(err, DAL_ERR_DATABASE, "cannot create '%s': %s", path, strerror(errno));
+        return dal_set_error(err, DAL_ERR_DATABASE, "cannot create '%s': %s", DAL_CLIPPED(path), strerror(errno));
     if (fd >= 0)
         close(fd);
     return DAL_OK;
@@ -1196,7 +1243,7 @@ static dal_code query_int(sq_conn *c, const char *sql, const char *text, int64_t
         src = SQLITE_OK;
     }
     sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading the schema of '%s'", c->st->path);
+    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading the schema of '%s'", DAL_CLIPPED(c->st->path));
 }
 
 /* The newest schema_migrations name into buf ("" when the table is empty). */
@@ -1216,7 +1263,7 @@ static dal_code stored_schema(sq_conn *c, char *buf, size_t size, dal_error *err
         src = SQLITE_OK;
     }
     sqlite3_finalize(s);
-    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading schema_migrations of '%s'", c->st->path);
+    return src == SQLITE_OK ? DAL_OK : sq_error(c, src, err, "reading schema_migrations of '%s'", DAL_CLIPPED(c->st->path));
 }
 
 /* Plain indexes are not part of the schema version: a query added to the
@@ -1406,4 +1453,5 @@ const dal_backend dal_sqlite_backend = {
     .storage_size = sq_storage_size,
     .pool_status = sq_pool_status,
     .count_query = sq_count_query,
+    .checkpoint_report = sq_checkpoint_report,
 };

@@ -5,6 +5,7 @@
  */
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,37 @@ static const char *const conn_pragmas =
     "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;"
     "PRAGMA temp_store=MEMORY;"
-    "PRAGMA wal_autocheckpoint=1000;";
+    /* when the log restarts from its beginning, its file is cut back to 4 MiB */
+    "PRAGMA journal_size_limit=4194304;";
+
+/* After every commit (SQLite releases the write lock first): see
+ * SQ_WAL_TRUNCATE_FRAMES. Replaces SQLite's own wal_autocheckpoint hook. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    sq_conn *c = ctx;
+    /* the upkeep counters are the only fields of the shared state written
+     * after open; they are atomics */
+    sq_state *st = (sq_state *)(uintptr_t)c->st;
+    if (frames < SQ_WAL_PASSIVE_FRAMES)
+        return SQLITE_OK;
+    int retry_at = atomic_load(&st->wal_retry_at);
+    if (frames < SQ_WAL_TRUNCATE_FRAMES || frames < retry_at) {
+        if (!atomic_load(&st->wal_truncating))
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
+    if (atomic_exchange(&st->wal_truncating, 1))
+        return SQLITE_OK; /* another connection is at it */
+    unsigned bt = st->opts.busy_timeout_ms;
+    sqlite3_busy_timeout(db, bt < SQ_WAL_TRUNCATE_WAIT_MS ? (int)bt : SQ_WAL_TRUNCATE_WAIT_MS);
+    int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    sqlite3_busy_timeout(db, bt > INT_MAX ? INT_MAX : (int)bt);
+    if (rc == SQLITE_OK)
+        atomic_fetch_add(&st->wal_truncations, 1);
+    atomic_store(&st->wal_retry_at, rc == SQLITE_OK ? 0 : frames + SQ_WAL_RETRY_FRAMES);
+    atomic_store(&st->wal_truncating, 0);
+    return SQLITE_OK;
+}
 
 static const char *const global_sql[SQG_N] = {
     [SQG_BEGIN] = "BEGIN IMMEDIATE",
@@ -50,13 +81,13 @@ static dal_code set_wal(sq_conn *c, dal_error *err)
         const char *mode = (const char *)sqlite3_column_text(s, 0);
         const char *want = c->st->memory ? "memory" : "wal";
         if (mode == NULL || strcmp(mode, want) != 0)
-            code = dal_set_error(err, DAL_ERR_DATABASE, "'%s': journal_mode is '%s', not '%s'", c->st->path,
+            code = dal_set_error(err, DAL_ERR_DATABASE, "'%s': journal_mode is '%s', not '%s'", DAL_CLIPPED(c->st->path),
                                  mode ? mode : "?", want);
     } else if ((rc & 0xff) == SQLITE_NOTADB) {
-        code = dal_set_error(err, DAL_ERR_DATABASE, "'%s' is not an SQLite database (%s)", c->st->path,
+        code = dal_set_error(err, DAL_ERR_DATABASE, "'%s' is not an SQLite database (%s)", DAL_CLIPPED(c->st->path),
                              sqlite3_errmsg(c->db));
     } else {
-        code = sq_error(c, rc, err, "'%s': setting journal_mode=WAL", c->st->path);
+        code = sq_error(c, rc, err, "'%s': setting journal_mode=WAL", DAL_CLIPPED(c->st->path));
     }
     sqlite3_finalize(s);
     return code;
@@ -106,7 +137,7 @@ void *sq_conn_open(void *ctx, dal_error *err)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (st->memory ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(st->path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
-        dal_set_error(err, rc == SQLITE_NOMEM ? DAL_ERR_NOMEM : DAL_ERR_DATABASE, "cannot open '%s': %s", st->path,
+        dal_set_error(err, rc == SQLITE_NOMEM ? DAL_ERR_NOMEM : DAL_ERR_DATABASE, "cannot open '%s': %s", DAL_CLIPPED(st->path),
                       c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         conn_free(c);
         return NULL;
@@ -120,10 +151,12 @@ void *sq_conn_open(void *ctx, dal_error *err)
     }
     rc = sqlite3_exec(c->db, conn_pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        sq_error(c, rc, err, "'%s': applying the connection settings", st->path);
+        sq_error(c, rc, err, "'%s': applying the connection settings", DAL_CLIPPED(st->path));
         conn_free(c);
         return NULL;
     }
+    if (!st->memory)
+        sqlite3_wal_hook(c->db, wal_hook, c);
     return c;
 }
 
@@ -343,10 +376,10 @@ dal_code sq_error(sq_conn *c, int rc, dal_error *err, const char *fmt, ...)
     if (primary == SQLITE_CONSTRAINT)
         return dal_set_error(err, DAL_ERR_CONSTRAINT, "%s: %s", what, msg);
     if (is_busy(rc))
-        return dal_set_error(err, DAL_ERR_DATABASE, "%s: %s (still busy after busy_timeout_ms=%u)", what, msg,
+        return dal_set_error(err, DAL_ERR_BUSY, "%s: %s (still busy after busy_timeout_ms=%u)", what, msg,
                              c ? c->st->opts.busy_timeout_ms : 0);
     if (primary == SQLITE_NOTADB)
         return dal_set_error(err, DAL_ERR_DATABASE, "%s: '%s' is not an SQLite database", what,
-                             c ? c->st->path : "?");
+                             c ? DAL_CLIPPED(c->st->path) : "?");
     return dal_set_error(err, DAL_ERR_DATABASE, "%s: %s", what, msg);
 }

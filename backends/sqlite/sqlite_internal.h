@@ -157,6 +157,20 @@ typedef struct sq_conn {
     uint64_t tick;
 } sq_conn;
 
+/* The write-ahead log after a commit: at SQ_WAL_PASSIVE_FRAMES frames a
+ * passive checkpoint (SQLite's automatic one); from SQ_WAL_TRUNCATE_FRAMES
+ * on, one connection at a time tries a RESTART checkpoint that waits up to
+ * SQ_WAL_TRUNCATE_WAIT_MS for the writer lock and for readers, copies the
+ * whole log, and makes the next commit start it over (journal_size_limit
+ * then cuts the file; the file is kept, not truncated to zero, so writers do
+ * not pay for growing it again). Steady readers and writers keep a passive checkpoint from ever
+ * reaching the end of the log, so without it the log grows without bound.
+ * A failed try is repeated SQ_WAL_RETRY_FRAMES frames later. */
+#define SQ_WAL_PASSIVE_FRAMES 1000
+#define SQ_WAL_TRUNCATE_FRAMES 1000
+#define SQ_WAL_TRUNCATE_WAIT_MS 250
+#define SQ_WAL_RETRY_FRAMES 100
+
 /* The backend's state of one open database (dal_db.state), shared by every
  * handle and connection; read-only after open except through the pool. */
 struct sq_state {
@@ -171,6 +185,10 @@ struct sq_state {
      * call from such a thread that would wait for its own transaction fails
      * at once instead of after busy_timeout_ms */
     atomic_uint n_tx;
+    /* write-ahead log upkeep (see SQ_WAL_TRUNCATE_FRAMES) */
+    atomic_int wal_truncating;  /* a connection is trying a RESTART checkpoint */
+    atomic_int wal_retry_at;    /* log frames before the next try (0: at the threshold) */
+    atomic_uint wal_truncations; /* RESTART checkpoints that completed */
     pthread_mutex_t tx_lock;
     pthread_t *tx_threads;
     size_t n_tx_threads, cap_tx_threads;
@@ -198,7 +216,7 @@ int sq_exec_text(sq_conn *c, const char *sql);
 
 /* Sets err from the connection's last error: SQLite code rc, with what
  * (e.g. "insert into agents") in front. Constraint failures become
- * DAL_ERR_CONSTRAINT; busy/locked past the timeout DAL_ERR_DATABASE. */
+ * DAL_ERR_CONSTRAINT; busy/locked past the timeout DAL_ERR_BUSY. */
 dal_code sq_error(sq_conn *c, int rc, dal_error *err, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

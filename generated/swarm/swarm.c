@@ -1579,109 +1579,6 @@ void swarm_agent_query_free(swarm_agent_query *q)
     dal_builder_free((dal_builder *)q);
 }
 
-void swarm_agent_query_where(swarm_agent_query *q, swarm_agent_cond *cond)
-{
-    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
-}
-
-void swarm_agent_query_order_by_id(swarm_agent_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_ID, desc);
-}
-
-void swarm_agent_query_order_by_name(swarm_agent_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_NAME, desc);
-}
-
-void swarm_agent_query_order_by_agent_type(swarm_agent_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_AGENT_TYPE, desc);
-}
-
-void swarm_agent_query_order_by_status(swarm_agent_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_STATUS, desc);
-}
-
-void swarm_agent_query_order_by_heartbeat(swarm_agent_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_HEARTBEAT, desc);
-}
-
-void swarm_agent_query_order_by_created_at(swarm_agent_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_CREATED_AT, desc);
-}
-
-void swarm_agent_query_order_by_updated_at(swarm_agent_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_UPDATED_AT, desc);
-}
-
-void swarm_agent_query_limit(swarm_agent_query *q, int64_t limit)
-{
-    dal_builder_limit((dal_builder *)q, limit);
-}
-
-void swarm_agent_query_offset(swarm_agent_query *q, int64_t offset)
-{
-    dal_builder_offset((dal_builder *)q, offset);
-}
-
-void swarm_agent_query_after(swarm_agent_query *q, const swarm_agent *row)
-{
-    dal_builder_after((dal_builder *)q, row);
-}
-
-void swarm_agent_query_set_name(swarm_agent_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_NAME, &val);
-}
-
-void swarm_agent_query_set_agent_type(swarm_agent_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_AGENT_TYPE, &val);
-}
-
-void swarm_agent_query_set_status(swarm_agent_query *q, swarm_agent_status v)
-{
-    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_STATUS, &val);
-}
-
-void swarm_agent_query_set_capabilities(swarm_agent_query *q, const dal_text_list *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = {v ? v->n : 0, v ? (void *)v->v : NULL}};
-    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_CAPABILITIES, &val);
-}
-
-void swarm_agent_query_set_metadata(swarm_agent_query *q, const cJSON *v)
-{
-    const dal_value val = {.type = DAL_MAP_JSON, .is_null = v == NULL, .as.json = v};
-    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_METADATA, &val);
-}
-
-void swarm_agent_query_set_heartbeat(swarm_agent_query *q, int64_t v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_HEARTBEAT, &val);
-}
-
-void swarm_agent_query_set_created_at(swarm_agent_query *q, int64_t v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_CREATED_AT, &val);
-}
-
-void swarm_agent_query_set_updated_at(swarm_agent_query *q, int64_t v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_UPDATED_AT, &val);
-}
-
 swarm_agent_cond *swarm_agent_id_is(dal_op op, const char *v)
 {
     const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
@@ -1805,6 +1702,109 @@ void swarm_agent_cond_free(swarm_agent_cond *c)
     dal_cond_free((dal_cond *)c);
 }
 
+void swarm_agent_query_where(swarm_agent_query *q, swarm_agent_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_agent_query_order_by_id(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_ID, desc);
+}
+
+void swarm_agent_query_order_by_name(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_NAME, desc);
+}
+
+void swarm_agent_query_order_by_agent_type(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_AGENT_TYPE, desc);
+}
+
+void swarm_agent_query_order_by_status(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_STATUS, desc);
+}
+
+void swarm_agent_query_order_by_heartbeat(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_HEARTBEAT, desc);
+}
+
+void swarm_agent_query_order_by_created_at(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_CREATED_AT, desc);
+}
+
+void swarm_agent_query_order_by_updated_at(swarm_agent_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_AGENT_F_UPDATED_AT, desc);
+}
+
+void swarm_agent_query_limit(swarm_agent_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_agent_query_offset(swarm_agent_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_agent_query_after(swarm_agent_query *q, const swarm_agent *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_agent_query_set_name(swarm_agent_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_NAME, &val);
+}
+
+void swarm_agent_query_set_agent_type(swarm_agent_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_AGENT_TYPE, &val);
+}
+
+void swarm_agent_query_set_status(swarm_agent_query *q, swarm_agent_status v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_STATUS, &val);
+}
+
+void swarm_agent_query_set_capabilities(swarm_agent_query *q, const dal_text_list *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_list = true, .as.list = {v ? v->n : 0, v ? (void *)v->v : NULL}};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_CAPABILITIES, &val);
+}
+
+void swarm_agent_query_set_metadata(swarm_agent_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_MAP_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_METADATA, &val);
+}
+
+void swarm_agent_query_set_heartbeat(swarm_agent_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_HEARTBEAT, &val);
+}
+
+void swarm_agent_query_set_created_at(swarm_agent_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_CREATED_AT, &val);
+}
+
+void swarm_agent_query_set_updated_at(swarm_agent_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_AGENT_F_UPDATED_AT, &val);
+}
+
 dal_code swarm_agent_query_fetch(swarm_db *db, swarm_agent_query *q, swarm_agent_list *out, dal_error *err)
 {
     dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
@@ -1826,6 +1826,11 @@ dal_code swarm_agent_query_count(swarm_db *db, swarm_agent_query *q, int64_t *n,
     return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
 }
 
+dal_code swarm_agent_query_exists(swarm_db *db, swarm_agent_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
 dal_code swarm_agent_query_delete(swarm_db *db, swarm_agent_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
@@ -1834,11 +1839,6 @@ dal_code swarm_agent_query_delete(swarm_db *db, swarm_agent_query *q, int64_t *n
 dal_code swarm_agent_query_update(swarm_db *db, swarm_agent_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
-}
-
-dal_code swarm_agent_query_exists(swarm_db *db, swarm_agent_query *q, bool *exists, dal_error *err)
-{
-    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
 }
 
 dal_code swarm_agent_query_sql(const swarm_agent_query *q, dal_dialect dialect, char **sql, char **params_json,
@@ -2038,170 +2038,6 @@ swarm_task_query *swarm_task_query_new(void)
 void swarm_task_query_free(swarm_task_query *q)
 {
     dal_builder_free((dal_builder *)q);
-}
-
-void swarm_task_query_where(swarm_task_query *q, swarm_task_cond *cond)
-{
-    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
-}
-
-void swarm_task_query_order_by_id(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ID, desc);
-}
-
-void swarm_task_query_order_by_task_type(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_TASK_TYPE, desc);
-}
-
-void swarm_task_query_order_by_priority(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_PRIORITY, desc);
-}
-
-void swarm_task_query_order_by_status(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_STATUS, desc);
-}
-
-void swarm_task_query_order_by_assigned_to(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ASSIGNED_TO, desc);
-}
-
-void swarm_task_query_order_by_error(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ERROR, desc);
-}
-
-void swarm_task_query_order_by_retry_count(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_RETRY_COUNT, desc);
-}
-
-void swarm_task_query_order_by_max_retries(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_MAX_RETRIES, desc);
-}
-
-void swarm_task_query_order_by_created_at(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_CREATED_AT, desc);
-}
-
-void swarm_task_query_order_by_updated_at(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_UPDATED_AT, desc);
-}
-
-void swarm_task_query_order_by_started_at(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_STARTED_AT, desc);
-}
-
-void swarm_task_query_order_by_completed_at(swarm_task_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_TASK_F_COMPLETED_AT, desc);
-}
-
-void swarm_task_query_limit(swarm_task_query *q, int64_t limit)
-{
-    dal_builder_limit((dal_builder *)q, limit);
-}
-
-void swarm_task_query_offset(swarm_task_query *q, int64_t offset)
-{
-    dal_builder_offset((dal_builder *)q, offset);
-}
-
-void swarm_task_query_after(swarm_task_query *q, const swarm_task *row)
-{
-    dal_builder_after((dal_builder *)q, row);
-}
-
-void swarm_task_query_set_task_type(swarm_task_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_TASK_TYPE, &val);
-}
-
-void swarm_task_query_set_priority(swarm_task_query *q, swarm_task_priority v)
-{
-    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_PRIORITY, &val);
-}
-
-void swarm_task_query_set_status(swarm_task_query *q, swarm_task_status v)
-{
-    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_STATUS, &val);
-}
-
-void swarm_task_query_set_assigned_to(swarm_task_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_ASSIGNED_TO, &val);
-}
-
-void swarm_task_query_set_payload(swarm_task_query *q, const cJSON *v)
-{
-    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_PAYLOAD, &val);
-}
-
-void swarm_task_query_set_result(swarm_task_query *q, const cJSON *v)
-{
-    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_RESULT, &val);
-}
-
-void swarm_task_query_set_error(swarm_task_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_ERROR, &val);
-}
-
-void swarm_task_query_set_retry_count(swarm_task_query *q, uint32_t v)
-{
-    const dal_value val = {.type = DAL_U32, .as.u = (uint64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_RETRY_COUNT, &val);
-}
-
-void swarm_task_query_set_max_retries(swarm_task_query *q, uint32_t v)
-{
-    const dal_value val = {.type = DAL_U32, .as.u = (uint64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_MAX_RETRIES, &val);
-}
-
-void swarm_task_query_set_dependencies(swarm_task_query *q, const dal_uuid_list *v)
-{
-    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = {v ? v->n : 0, v ? (void *)v->v : NULL}};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_DEPENDENCIES, &val);
-}
-
-void swarm_task_query_set_created_at(swarm_task_query *q, int64_t v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_CREATED_AT, &val);
-}
-
-void swarm_task_query_set_updated_at(swarm_task_query *q, int64_t v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_UPDATED_AT, &val);
-}
-
-void swarm_task_query_set_started_at(swarm_task_query *q, const int64_t *v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_STARTED_AT, &val);
-}
-
-void swarm_task_query_set_completed_at(swarm_task_query *q, const int64_t *v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
-    dal_builder_set((dal_builder *)q, SWARM_TASK_F_COMPLETED_AT, &val);
 }
 
 swarm_task_cond *swarm_task_id_is(dal_op op, const char *v)
@@ -2412,6 +2248,170 @@ void swarm_task_cond_free(swarm_task_cond *c)
     dal_cond_free((dal_cond *)c);
 }
 
+void swarm_task_query_where(swarm_task_query *q, swarm_task_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_task_query_order_by_id(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ID, desc);
+}
+
+void swarm_task_query_order_by_task_type(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_TASK_TYPE, desc);
+}
+
+void swarm_task_query_order_by_priority(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_PRIORITY, desc);
+}
+
+void swarm_task_query_order_by_status(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_STATUS, desc);
+}
+
+void swarm_task_query_order_by_assigned_to(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ASSIGNED_TO, desc);
+}
+
+void swarm_task_query_order_by_error(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_ERROR, desc);
+}
+
+void swarm_task_query_order_by_retry_count(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_RETRY_COUNT, desc);
+}
+
+void swarm_task_query_order_by_max_retries(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_MAX_RETRIES, desc);
+}
+
+void swarm_task_query_order_by_created_at(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_CREATED_AT, desc);
+}
+
+void swarm_task_query_order_by_updated_at(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_UPDATED_AT, desc);
+}
+
+void swarm_task_query_order_by_started_at(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_STARTED_AT, desc);
+}
+
+void swarm_task_query_order_by_completed_at(swarm_task_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_TASK_F_COMPLETED_AT, desc);
+}
+
+void swarm_task_query_limit(swarm_task_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_task_query_offset(swarm_task_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_task_query_after(swarm_task_query *q, const swarm_task *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_task_query_set_task_type(swarm_task_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_TASK_TYPE, &val);
+}
+
+void swarm_task_query_set_priority(swarm_task_query *q, swarm_task_priority v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_PRIORITY, &val);
+}
+
+void swarm_task_query_set_status(swarm_task_query *q, swarm_task_status v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_STATUS, &val);
+}
+
+void swarm_task_query_set_assigned_to(swarm_task_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_ASSIGNED_TO, &val);
+}
+
+void swarm_task_query_set_payload(swarm_task_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_PAYLOAD, &val);
+}
+
+void swarm_task_query_set_result(swarm_task_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_RESULT, &val);
+}
+
+void swarm_task_query_set_error(swarm_task_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_ERROR, &val);
+}
+
+void swarm_task_query_set_retry_count(swarm_task_query *q, uint32_t v)
+{
+    const dal_value val = {.type = DAL_U32, .as.u = (uint64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_RETRY_COUNT, &val);
+}
+
+void swarm_task_query_set_max_retries(swarm_task_query *q, uint32_t v)
+{
+    const dal_value val = {.type = DAL_U32, .as.u = (uint64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_MAX_RETRIES, &val);
+}
+
+void swarm_task_query_set_dependencies(swarm_task_query *q, const dal_uuid_list *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_list = true, .as.list = {v ? v->n : 0, v ? (void *)v->v : NULL}};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_DEPENDENCIES, &val);
+}
+
+void swarm_task_query_set_created_at(swarm_task_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_CREATED_AT, &val);
+}
+
+void swarm_task_query_set_updated_at(swarm_task_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_UPDATED_AT, &val);
+}
+
+void swarm_task_query_set_started_at(swarm_task_query *q, const int64_t *v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_STARTED_AT, &val);
+}
+
+void swarm_task_query_set_completed_at(swarm_task_query *q, const int64_t *v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
+    dal_builder_set((dal_builder *)q, SWARM_TASK_F_COMPLETED_AT, &val);
+}
+
 dal_code swarm_task_query_fetch(swarm_db *db, swarm_task_query *q, swarm_task_list *out, dal_error *err)
 {
     dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
@@ -2433,6 +2433,11 @@ dal_code swarm_task_query_count(swarm_db *db, swarm_task_query *q, int64_t *n, d
     return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
 }
 
+dal_code swarm_task_query_exists(swarm_db *db, swarm_task_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
 dal_code swarm_task_query_delete(swarm_db *db, swarm_task_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
@@ -2441,11 +2446,6 @@ dal_code swarm_task_query_delete(swarm_db *db, swarm_task_query *q, int64_t *n, 
 dal_code swarm_task_query_update(swarm_db *db, swarm_task_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
-}
-
-dal_code swarm_task_query_exists(swarm_db *db, swarm_task_query *q, bool *exists, dal_error *err)
-{
-    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
 }
 
 dal_code swarm_task_query_sql(const swarm_task_query *q, dal_dialect dialect, char **sql, char **params_json,
@@ -2636,92 +2636,6 @@ void swarm_event_query_free(swarm_event_query *q)
     dal_builder_free((dal_builder *)q);
 }
 
-void swarm_event_query_where(swarm_event_query *q, swarm_event_cond *cond)
-{
-    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
-}
-
-void swarm_event_query_order_by_id(swarm_event_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_ID, desc);
-}
-
-void swarm_event_query_order_by_event_type(swarm_event_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_EVENT_TYPE, desc);
-}
-
-void swarm_event_query_order_by_agent_id(swarm_event_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_AGENT_ID, desc);
-}
-
-void swarm_event_query_order_by_task_id(swarm_event_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_TASK_ID, desc);
-}
-
-void swarm_event_query_order_by_timestamp(swarm_event_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_TIMESTAMP, desc);
-}
-
-void swarm_event_query_order_by_sequence(swarm_event_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_SEQUENCE, desc);
-}
-
-void swarm_event_query_limit(swarm_event_query *q, int64_t limit)
-{
-    dal_builder_limit((dal_builder *)q, limit);
-}
-
-void swarm_event_query_offset(swarm_event_query *q, int64_t offset)
-{
-    dal_builder_offset((dal_builder *)q, offset);
-}
-
-void swarm_event_query_after(swarm_event_query *q, const swarm_event *row)
-{
-    dal_builder_after((dal_builder *)q, row);
-}
-
-void swarm_event_query_set_event_type(swarm_event_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_EVENT_TYPE, &val);
-}
-
-void swarm_event_query_set_agent_id(swarm_event_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_AGENT_ID, &val);
-}
-
-void swarm_event_query_set_task_id(swarm_event_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_TASK_ID, &val);
-}
-
-void swarm_event_query_set_payload(swarm_event_query *q, const cJSON *v)
-{
-    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
-    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_PAYLOAD, &val);
-}
-
-void swarm_event_query_set_metadata(swarm_event_query *q, const cJSON *v)
-{
-    const dal_value val = {.type = DAL_MAP_JSON, .is_null = v == NULL, .as.json = v};
-    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_METADATA, &val);
-}
-
-void swarm_event_query_set_timestamp(swarm_event_query *q, int64_t v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_TIMESTAMP, &val);
-}
-
 swarm_event_cond *swarm_event_id_is(dal_op op, const char *v)
 {
     const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
@@ -2836,6 +2750,92 @@ void swarm_event_cond_free(swarm_event_cond *c)
     dal_cond_free((dal_cond *)c);
 }
 
+void swarm_event_query_where(swarm_event_query *q, swarm_event_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_event_query_order_by_id(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_ID, desc);
+}
+
+void swarm_event_query_order_by_event_type(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_EVENT_TYPE, desc);
+}
+
+void swarm_event_query_order_by_agent_id(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_AGENT_ID, desc);
+}
+
+void swarm_event_query_order_by_task_id(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_TASK_ID, desc);
+}
+
+void swarm_event_query_order_by_timestamp(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_TIMESTAMP, desc);
+}
+
+void swarm_event_query_order_by_sequence(swarm_event_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_EVENT_F_SEQUENCE, desc);
+}
+
+void swarm_event_query_limit(swarm_event_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_event_query_offset(swarm_event_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_event_query_after(swarm_event_query *q, const swarm_event *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_event_query_set_event_type(swarm_event_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_EVENT_TYPE, &val);
+}
+
+void swarm_event_query_set_agent_id(swarm_event_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_AGENT_ID, &val);
+}
+
+void swarm_event_query_set_task_id(swarm_event_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_TASK_ID, &val);
+}
+
+void swarm_event_query_set_payload(swarm_event_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_PAYLOAD, &val);
+}
+
+void swarm_event_query_set_metadata(swarm_event_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_MAP_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_METADATA, &val);
+}
+
+void swarm_event_query_set_timestamp(swarm_event_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_EVENT_F_TIMESTAMP, &val);
+}
+
 dal_code swarm_event_query_fetch(swarm_db *db, swarm_event_query *q, swarm_event_list *out, dal_error *err)
 {
     dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
@@ -2857,6 +2857,11 @@ dal_code swarm_event_query_count(swarm_db *db, swarm_event_query *q, int64_t *n,
     return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
 }
 
+dal_code swarm_event_query_exists(swarm_db *db, swarm_event_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
 dal_code swarm_event_query_delete(swarm_db *db, swarm_event_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
@@ -2865,11 +2870,6 @@ dal_code swarm_event_query_delete(swarm_db *db, swarm_event_query *q, int64_t *n
 dal_code swarm_event_query_update(swarm_db *db, swarm_event_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
-}
-
-dal_code swarm_event_query_exists(swarm_db *db, swarm_event_query *q, bool *exists, dal_error *err)
-{
-    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
 }
 
 dal_code swarm_event_query_sql(const swarm_event_query *q, dal_dialect dialect, char **sql, char **params_json,
@@ -3046,114 +3046,6 @@ void swarm_message_query_free(swarm_message_query *q)
     dal_builder_free((dal_builder *)q);
 }
 
-void swarm_message_query_where(swarm_message_query *q, swarm_message_cond *cond)
-{
-    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
-}
-
-void swarm_message_query_order_by_id(swarm_message_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_ID, desc);
-}
-
-void swarm_message_query_order_by_from_agent(swarm_message_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_FROM_AGENT, desc);
-}
-
-void swarm_message_query_order_by_to_agent(swarm_message_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_TO_AGENT, desc);
-}
-
-void swarm_message_query_order_by_message_type(swarm_message_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_MESSAGE_TYPE, desc);
-}
-
-void swarm_message_query_order_by_priority(swarm_message_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_PRIORITY, desc);
-}
-
-void swarm_message_query_order_by_read(swarm_message_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_READ, desc);
-}
-
-void swarm_message_query_order_by_created_at(swarm_message_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_CREATED_AT, desc);
-}
-
-void swarm_message_query_order_by_read_at(swarm_message_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_READ_AT, desc);
-}
-
-void swarm_message_query_limit(swarm_message_query *q, int64_t limit)
-{
-    dal_builder_limit((dal_builder *)q, limit);
-}
-
-void swarm_message_query_offset(swarm_message_query *q, int64_t offset)
-{
-    dal_builder_offset((dal_builder *)q, offset);
-}
-
-void swarm_message_query_after(swarm_message_query *q, const swarm_message *row)
-{
-    dal_builder_after((dal_builder *)q, row);
-}
-
-void swarm_message_query_set_from_agent(swarm_message_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_FROM_AGENT, &val);
-}
-
-void swarm_message_query_set_to_agent(swarm_message_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_TO_AGENT, &val);
-}
-
-void swarm_message_query_set_message_type(swarm_message_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_MESSAGE_TYPE, &val);
-}
-
-void swarm_message_query_set_content(swarm_message_query *q, const cJSON *v)
-{
-    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
-    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_CONTENT, &val);
-}
-
-void swarm_message_query_set_priority(swarm_message_query *q, swarm_message_priority v)
-{
-    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_PRIORITY, &val);
-}
-
-void swarm_message_query_set_read(swarm_message_query *q, bool v)
-{
-    const dal_value val = {.type = DAL_BOOL, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_READ, &val);
-}
-
-void swarm_message_query_set_created_at(swarm_message_query *q, int64_t v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_CREATED_AT, &val);
-}
-
-void swarm_message_query_set_read_at(swarm_message_query *q, const int64_t *v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
-    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_READ_AT, &val);
-}
-
 swarm_message_cond *swarm_message_id_is(dal_op op, const char *v)
 {
     const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
@@ -3289,6 +3181,114 @@ void swarm_message_cond_free(swarm_message_cond *c)
     dal_cond_free((dal_cond *)c);
 }
 
+void swarm_message_query_where(swarm_message_query *q, swarm_message_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_message_query_order_by_id(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_ID, desc);
+}
+
+void swarm_message_query_order_by_from_agent(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_FROM_AGENT, desc);
+}
+
+void swarm_message_query_order_by_to_agent(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_TO_AGENT, desc);
+}
+
+void swarm_message_query_order_by_message_type(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_MESSAGE_TYPE, desc);
+}
+
+void swarm_message_query_order_by_priority(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_PRIORITY, desc);
+}
+
+void swarm_message_query_order_by_read(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_READ, desc);
+}
+
+void swarm_message_query_order_by_created_at(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_CREATED_AT, desc);
+}
+
+void swarm_message_query_order_by_read_at(swarm_message_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_MESSAGE_F_READ_AT, desc);
+}
+
+void swarm_message_query_limit(swarm_message_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_message_query_offset(swarm_message_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_message_query_after(swarm_message_query *q, const swarm_message *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_message_query_set_from_agent(swarm_message_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_FROM_AGENT, &val);
+}
+
+void swarm_message_query_set_to_agent(swarm_message_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_TO_AGENT, &val);
+}
+
+void swarm_message_query_set_message_type(swarm_message_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_MESSAGE_TYPE, &val);
+}
+
+void swarm_message_query_set_content(swarm_message_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_JSON, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_CONTENT, &val);
+}
+
+void swarm_message_query_set_priority(swarm_message_query *q, swarm_message_priority v)
+{
+    const dal_value val = {.type = DAL_ENUM, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_PRIORITY, &val);
+}
+
+void swarm_message_query_set_read(swarm_message_query *q, bool v)
+{
+    const dal_value val = {.type = DAL_BOOL, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_READ, &val);
+}
+
+void swarm_message_query_set_created_at(swarm_message_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_CREATED_AT, &val);
+}
+
+void swarm_message_query_set_read_at(swarm_message_query *q, const int64_t *v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .is_null = v == NULL, .as.i = v ? (int64_t)*v : 0};
+    dal_builder_set((dal_builder *)q, SWARM_MESSAGE_F_READ_AT, &val);
+}
+
 dal_code swarm_message_query_fetch(swarm_db *db, swarm_message_query *q, swarm_message_list *out, dal_error *err)
 {
     dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
@@ -3310,6 +3310,11 @@ dal_code swarm_message_query_count(swarm_db *db, swarm_message_query *q, int64_t
     return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
 }
 
+dal_code swarm_message_query_exists(swarm_db *db, swarm_message_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
 dal_code swarm_message_query_delete(swarm_db *db, swarm_message_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
@@ -3318,11 +3323,6 @@ dal_code swarm_message_query_delete(swarm_db *db, swarm_message_query *q, int64_
 dal_code swarm_message_query_update(swarm_db *db, swarm_message_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
-}
-
-dal_code swarm_message_query_exists(swarm_db *db, swarm_message_query *q, bool *exists, dal_error *err)
-{
-    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
 }
 
 dal_code swarm_message_query_sql(const swarm_message_query *q, dal_dialect dialect, char **sql, char **params_json,
@@ -3492,92 +3492,6 @@ void swarm_metric_query_free(swarm_metric_query *q)
     dal_builder_free((dal_builder *)q);
 }
 
-void swarm_metric_query_where(swarm_metric_query *q, swarm_metric_cond *cond)
-{
-    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
-}
-
-void swarm_metric_query_order_by_id(swarm_metric_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_ID, desc);
-}
-
-void swarm_metric_query_order_by_metric_type(swarm_metric_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_METRIC_TYPE, desc);
-}
-
-void swarm_metric_query_order_by_agent_id(swarm_metric_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_AGENT_ID, desc);
-}
-
-void swarm_metric_query_order_by_value(swarm_metric_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_VALUE, desc);
-}
-
-void swarm_metric_query_order_by_unit(swarm_metric_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_UNIT, desc);
-}
-
-void swarm_metric_query_order_by_timestamp(swarm_metric_query *q, bool desc)
-{
-    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_TIMESTAMP, desc);
-}
-
-void swarm_metric_query_limit(swarm_metric_query *q, int64_t limit)
-{
-    dal_builder_limit((dal_builder *)q, limit);
-}
-
-void swarm_metric_query_offset(swarm_metric_query *q, int64_t offset)
-{
-    dal_builder_offset((dal_builder *)q, offset);
-}
-
-void swarm_metric_query_after(swarm_metric_query *q, const swarm_metric *row)
-{
-    dal_builder_after((dal_builder *)q, row);
-}
-
-void swarm_metric_query_set_metric_type(swarm_metric_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_METRIC_TYPE, &val);
-}
-
-void swarm_metric_query_set_agent_id(swarm_metric_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_AGENT_ID, &val);
-}
-
-void swarm_metric_query_set_value(swarm_metric_query *q, double v)
-{
-    const dal_value val = {.type = DAL_REAL, .as.d = v};
-    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_VALUE, &val);
-}
-
-void swarm_metric_query_set_unit(swarm_metric_query *q, const char *v)
-{
-    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
-    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_UNIT, &val);
-}
-
-void swarm_metric_query_set_tags(swarm_metric_query *q, const cJSON *v)
-{
-    const dal_value val = {.type = DAL_MAP_TEXT, .is_null = v == NULL, .as.json = v};
-    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_TAGS, &val);
-}
-
-void swarm_metric_query_set_timestamp(swarm_metric_query *q, int64_t v)
-{
-    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
-    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_TIMESTAMP, &val);
-}
-
 swarm_metric_cond *swarm_metric_id_is(dal_op op, const char *v)
 {
     const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
@@ -3693,6 +3607,92 @@ void swarm_metric_cond_free(swarm_metric_cond *c)
     dal_cond_free((dal_cond *)c);
 }
 
+void swarm_metric_query_where(swarm_metric_query *q, swarm_metric_cond *cond)
+{
+    dal_builder_where((dal_builder *)q, (dal_cond *)cond);
+}
+
+void swarm_metric_query_order_by_id(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_ID, desc);
+}
+
+void swarm_metric_query_order_by_metric_type(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_METRIC_TYPE, desc);
+}
+
+void swarm_metric_query_order_by_agent_id(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_AGENT_ID, desc);
+}
+
+void swarm_metric_query_order_by_value(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_VALUE, desc);
+}
+
+void swarm_metric_query_order_by_unit(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_UNIT, desc);
+}
+
+void swarm_metric_query_order_by_timestamp(swarm_metric_query *q, bool desc)
+{
+    dal_builder_order((dal_builder *)q, SWARM_METRIC_F_TIMESTAMP, desc);
+}
+
+void swarm_metric_query_limit(swarm_metric_query *q, int64_t limit)
+{
+    dal_builder_limit((dal_builder *)q, limit);
+}
+
+void swarm_metric_query_offset(swarm_metric_query *q, int64_t offset)
+{
+    dal_builder_offset((dal_builder *)q, offset);
+}
+
+void swarm_metric_query_after(swarm_metric_query *q, const swarm_metric *row)
+{
+    dal_builder_after((dal_builder *)q, row);
+}
+
+void swarm_metric_query_set_metric_type(swarm_metric_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_METRIC_TYPE, &val);
+}
+
+void swarm_metric_query_set_agent_id(swarm_metric_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_UUID, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_AGENT_ID, &val);
+}
+
+void swarm_metric_query_set_value(swarm_metric_query *q, double v)
+{
+    const dal_value val = {.type = DAL_REAL, .as.d = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_VALUE, &val);
+}
+
+void swarm_metric_query_set_unit(swarm_metric_query *q, const char *v)
+{
+    const dal_value val = {.type = DAL_TEXT, .is_null = v == NULL, .as.s = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_UNIT, &val);
+}
+
+void swarm_metric_query_set_tags(swarm_metric_query *q, const cJSON *v)
+{
+    const dal_value val = {.type = DAL_MAP_TEXT, .is_null = v == NULL, .as.json = v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_TAGS, &val);
+}
+
+void swarm_metric_query_set_timestamp(swarm_metric_query *q, int64_t v)
+{
+    const dal_value val = {.type = DAL_TIMESTAMP, .as.i = (int64_t)v};
+    dal_builder_set((dal_builder *)q, SWARM_METRIC_F_TIMESTAMP, &val);
+}
+
 dal_code swarm_metric_query_fetch(swarm_db *db, swarm_metric_query *q, swarm_metric_list *out, dal_error *err)
 {
     dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
@@ -3714,6 +3714,11 @@ dal_code swarm_metric_query_count(swarm_db *db, swarm_metric_query *q, int64_t *
     return dal_builder_count((dal_db *)db, (dal_builder *)q, n, err);
 }
 
+dal_code swarm_metric_query_exists(swarm_db *db, swarm_metric_query *q, bool *exists, dal_error *err)
+{
+    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
+}
+
 dal_code swarm_metric_query_delete(swarm_db *db, swarm_metric_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_delete((dal_db *)db, (dal_builder *)q, n, err);
@@ -3722,11 +3727,6 @@ dal_code swarm_metric_query_delete(swarm_db *db, swarm_metric_query *q, int64_t 
 dal_code swarm_metric_query_update(swarm_db *db, swarm_metric_query *q, int64_t *n, dal_error *err)
 {
     return dal_builder_update((dal_db *)db, (dal_builder *)q, n, err);
-}
-
-dal_code swarm_metric_query_exists(swarm_db *db, swarm_metric_query *q, bool *exists, dal_error *err)
-{
-    return dal_builder_exists((dal_db *)db, (dal_builder *)q, exists, err);
 }
 
 dal_code swarm_metric_query_sql(const swarm_metric_query *q, dal_dialect dialect, char **sql, char **params_json,

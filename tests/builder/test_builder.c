@@ -81,7 +81,7 @@ static void task_random(swarm_task *t, unsigned n)
 
 static void insert_tasks(swarm_db *db, swarm_task *rows, size_t n)
 {
-    CHECK(swarm_task_insert_many(db, rows, n, err));
+    OK(swarm_task_insert_many(db, rows, n, err));
 }
 
 /* Three named tasks for the fixed cases: 1 alpha/high/err "boom",
@@ -113,7 +113,7 @@ static void three_tasks(swarm_db *db)
 static void fetch_ids(swarm_db *db, swarm_task_query *q, char *buf, size_t size)
 {
     swarm_task_list l = {0, NULL};
-    CHECK(swarm_task_query_fetch(db, q, &l, err));
+    OK(swarm_task_query_fetch(db, q, &l, err));
     swarm_task_query_free(q);
     size_t used = 0;
     buf[0] = '\0';
@@ -240,44 +240,44 @@ static void test_fetch_one_count_exists(void **state)
     swarm_task t;
     swarm_task_init(&t);
     bool found = false;
-    CHECK(swarm_task_query_fetch_one(db, q, &t, &found, err));
+    OK(swarm_task_query_fetch_one(db, q, &t, &found, err));
     assert_true(found);
     assert_int_equal(id_of(&t), 3);
     int64_t n = -1;
-    CHECK(swarm_task_query_count(db, q, &n, err));
+    OK(swarm_task_query_count(db, q, &n, err));
     assert_int_equal(n, 2);
     swarm_task_query_limit(q, 1);
-    CHECK(swarm_task_query_count(db, q, &n, err));
+    OK(swarm_task_query_count(db, q, &n, err));
     assert_int_equal(n, 1);
     bool exists = false;
-    CHECK(swarm_task_query_exists(db, q, &exists, err));
+    OK(swarm_task_query_exists(db, q, &exists, err));
     assert_true(exists);
     swarm_task_query_free(q);
 
     q = swarm_task_query_new();
     swarm_task_query_where(q, swarm_task_task_type_is(DAL_OP_EQ, "nothing"));
     found = true;
-    CHECK(swarm_task_query_fetch_one(db, q, &t, &found, err));
+    OK(swarm_task_query_fetch_one(db, q, &t, &found, err));
     assert_false(found);
     assert_int_equal(id_of(&t), 3); /* unchanged */
-    CHECK(swarm_task_query_exists(db, q, &exists, err));
+    OK(swarm_task_query_exists(db, q, &exists, err));
     assert_false(exists);
-    CHECK(swarm_task_query_count(db, q, &n, err));
+    OK(swarm_task_query_count(db, q, &n, err));
     assert_int_equal(n, 0);
     swarm_task_query_free(q);
 
     /* a limit of 0 stays 0 for fetch_one and exists */
     q = swarm_task_query_new();
     swarm_task_query_limit(q, 0);
-    CHECK(swarm_task_query_fetch_one(db, q, &t, &found, err));
+    OK(swarm_task_query_fetch_one(db, q, &t, &found, err));
     assert_false(found);
-    CHECK(swarm_task_query_exists(db, q, &exists, err));
+    OK(swarm_task_query_exists(db, q, &exists, err));
     assert_false(exists);
     swarm_task_query_offset(q, 2);
     swarm_task_query_limit(q, 5);
-    CHECK(swarm_task_query_count(db, q, &n, err));
+    OK(swarm_task_query_count(db, q, &n, err));
     assert_int_equal(n, 1);
-    CHECK(swarm_task_query_fetch_one(db, q, &t, &found, err));
+    OK(swarm_task_query_fetch_one(db, q, &t, &found, err));
     assert_true(found);
     assert_int_equal(id_of(&t), 3);
     swarm_task_query_free(q);
@@ -294,7 +294,7 @@ static void test_delete_update(void **state)
     bool found = false;
     char id[DAL_UUID_SIZE];
     uuid_n(id, 1);
-    CHECK(swarm_task_get(db, id, &before, &found, err));
+    OK(swarm_task_get(db, id, &before, &found, err));
     assert_true(found);
 
     swarm_task_query *q = swarm_task_query_new();
@@ -304,11 +304,11 @@ static void test_delete_update(void **state)
     int64_t started = T0 + 77;
     swarm_task_query_set_started_at(q, &started);
     int64_t n = -1;
-    CHECK(swarm_task_query_update(db, q, &n, err));
+    OK(swarm_task_query_update(db, q, &n, err));
     assert_int_equal(n, 2);
     swarm_task_query_free(q);
 
-    CHECK(swarm_task_get(db, id, &after, &found, err));
+    OK(swarm_task_get(db, id, &after, &found, err));
     assert_int_equal(after.status, SWARM_TASK_STATUS_FAILED);
     assert_string_equal(after.error, "it's done");
     assert_true(after.has_started_at);
@@ -322,20 +322,20 @@ static void test_delete_update(void **state)
     q = swarm_task_query_new();
     swarm_task_query_where(q, swarm_task_retry_count_is(DAL_OP_EQ, 2));
     swarm_task_query_set_error(q, NULL);
-    CHECK(swarm_task_query_update(db, q, &n, err));
+    OK(swarm_task_query_update(db, q, &n, err));
     assert_int_equal(n, 1);
     swarm_task_query_free(q);
     expect_ids(db, swarm_task_error_null(true), "2,3");
 
     q = swarm_task_query_new();
     swarm_task_query_where(q, swarm_task_retry_count_is(DAL_OP_LE, 1));
-    CHECK(swarm_task_query_delete(db, q, &n, err));
+    OK(swarm_task_query_delete(db, q, &n, err));
     assert_int_equal(n, 2);
-    CHECK(swarm_task_query_delete(db, q, &n, err));
+    OK(swarm_task_query_delete(db, q, &n, err));
     assert_int_equal(n, 0);
     swarm_task_query_free(q);
     int64_t left = 0;
-    CHECK(swarm_task_count(db, &left, err));
+    OK(swarm_task_count(db, &left, err));
     assert_int_equal(left, 1);
 }
 
@@ -350,14 +350,14 @@ static void test_in_transaction(void **state)
     swarm_task_query *q = swarm_task_query_new();
     swarm_task_query_where(q, swarm_task_retry_count_is(DAL_OP_GE, 1));
     int64_t n = 0;
-    CHECK(swarm_task_query_delete(h, q, &n, err));
+    OK(swarm_task_query_delete(h, q, &n, err));
     assert_int_equal(n, 2);
     swarm_task_query_free(q);
     q = swarm_task_query_new();
-    CHECK(swarm_task_query_count(h, q, &n, err));
+    OK(swarm_task_query_count(h, q, &n, err));
     assert_int_equal(n, 1);
     swarm_task_query_set_max_retries(q, 9);
-    CHECK(swarm_task_query_update(h, q, &n, err));
+    OK(swarm_task_query_update(h, q, &n, err));
     assert_int_equal(n, 1);
     swarm_task_query_free(q);
     char got[64];
@@ -365,10 +365,10 @@ static void test_in_transaction(void **state)
     swarm_task_query_where(q, swarm_task_max_retries_is(DAL_OP_EQ, 9));
     fetch_ids(h, q, got, sizeof got);
     assert_string_equal(got, "1");
-    CHECK(swarm_rollback(tx, err));
+    OK(swarm_rollback(tx, err));
     swarm_tx_free(tx);
     q = swarm_task_query_new();
-    CHECK(swarm_task_query_count(db, q, &n, err));
+    OK(swarm_task_query_count(db, q, &n, err));
     assert_int_equal(n, 3);
     swarm_task_query_free(q);
     expect_ids(db, swarm_task_max_retries_is(DAL_OP_EQ, 9), "");
@@ -400,11 +400,11 @@ static void test_injection_is_data(void **state)
     swarm_task_query_where(q, swarm_task_task_type_is(DAL_OP_EQ, "alpha"));
     swarm_task_query_set_task_type(q, "'; DELETE FROM tasks; --");
     int64_t n = 0;
-    CHECK(swarm_task_query_update(db, q, &n, err));
+    OK(swarm_task_query_update(db, q, &n, err));
     assert_int_equal(n, 1);
     swarm_task_query_free(q);
     expect_ids(db, swarm_task_task_type_is(DAL_OP_EQ, "'; DELETE FROM tasks; --"), "1");
-    CHECK(swarm_task_count(db, &n, err));
+    OK(swarm_task_count(db, &n, err));
     assert_int_equal(n, (int64_t)N_TEXTS);
 }
 
@@ -414,7 +414,7 @@ static void test_sql_text(void **state)
     char *sql = NULL, *params = NULL;
     swarm_task_query *q = swarm_task_query_new();
     swarm_task_query_where(q, swarm_task_status_is(DAL_OP_EQ, SWARM_TASK_STATUS_RUNNING));
-    CHECK(swarm_task_query_sql(q, DAL_DIALECT_SQLITE, &sql, &params, err));
+    OK(swarm_task_query_sql(q, DAL_DIALECT_SQLITE, &sql, &params, err));
     assert_non_null(strstr(sql, " FROM \"tasks\" WHERE \"status\" = ? ORDER BY \"id\" ASC"));
     assert_string_equal(params, "[\"running\"]");
     free(sql);
@@ -426,7 +426,7 @@ static void test_sql_text(void **state)
                                              swarm_task_priority_is(DAL_OP_GE, SWARM_TASK_PRIORITY_HIGH)));
     swarm_task_query_order_by_created_at(q, true);
     swarm_task_query_limit(q, 10);
-    CHECK(swarm_task_query_sql(q, DAL_DIALECT_SQLITE, &sql, &params, err));
+    OK(swarm_task_query_sql(q, DAL_DIALECT_SQLITE, &sql, &params, err));
     assert_string_equal(sql, "SELECT \"id\", \"task_type\", \"priority\", \"status\", \"assigned_to\", \"payload\", "
                              "\"result\", \"error\", \"retry_count\", \"max_retries\", \"dependencies\", \"created_at\", "
                              "\"updated_at\", \"started_at\", \"completed_at\" FROM \"tasks\" WHERE (\"task_type\" = ? "
@@ -441,7 +441,7 @@ static void test_sql_text(void **state)
     dal_text_list tl = {2, types};
     swarm_task_query_where(q, swarm_task_or(swarm_task_task_type_in(&tl), swarm_task_not(swarm_task_error_null(true))));
     swarm_task_query_offset(q, 5);
-    CHECK(swarm_task_query_sql(q, DAL_DIALECT_SQLITE, &sql, &params, err));
+    OK(swarm_task_query_sql(q, DAL_DIALECT_SQLITE, &sql, &params, err));
     assert_non_null(strstr(sql, " WHERE (\"task_type\" IN (SELECT value FROM json_each(?)) OR (NOT \"error\" IS NULL)) "
                                 "ORDER BY \"id\" ASC LIMIT ? OFFSET ?"));
     assert_string_equal(params, "[[\"a\",\"b\\\"c\"],-1,5]");
@@ -461,7 +461,7 @@ static void test_sql_text(void **state)
     q = swarm_task_query_new();
     swarm_task_query_order_by_created_at(q, false);
     swarm_task_query_after(q, &row);
-    CHECK(swarm_task_query_sql(q, DAL_DIALECT_SQLITE, &sql, &params, err));
+    OK(swarm_task_query_sql(q, DAL_DIALECT_SQLITE, &sql, &params, err));
     assert_non_null(strstr(sql, " WHERE (\"created_at\" > ? OR (\"created_at\" = ? AND \"id\" > ?)) ORDER BY "
                                 "\"created_at\" ASC, \"id\" ASC"));
     assert_string_equal(params, "[123,123,\"00000000-0000-7000-8000-000000000004\"]");
@@ -525,15 +525,15 @@ static void test_memory_uses_index(void **state)
     swarm_task_query *q = swarm_task_query_new();
     swarm_task_query_where(q, swarm_task_status_is(DAL_OP_EQ, SWARM_TASK_STATUS_RUNNING));
     swarm_task_list l = {0, NULL};
-    CHECK(swarm_task_query_fetch(db, q, &l, err));
+    OK(swarm_task_query_fetch(db, q, &l, err));
     assert_int_equal(l.n, running);
     swarm_task_list_free(&l);
     int64_t n = 0;
-    CHECK(swarm_task_query_count(db, q, &n, err));
+    OK(swarm_task_query_count(db, q, &n, err));
     assert_int_equal(n, running);
     swarm_task_query_free(q);
     struct dal_memory_stats st;
-    CHECK(dal_memory_stats((dal_db *)db, &st, err));
+    OK(dal_memory_stats((dal_db *)db, &st, err));
     assert_true(st.entries_read <= 2 * (running + 2));
     assert_true(st.seeks >= 2);
 }
@@ -567,7 +567,7 @@ static void walk(swarm_db *db, swarm_task_cond *(*mk)(unsigned), unsigned arg, o
         if (have_last)
             swarm_task_query_after(q, &last);
         swarm_task_list l = {0, NULL};
-        CHECK(swarm_task_query_fetch(db, q, &l, err));
+        OK(swarm_task_query_fetch(db, q, &l, err));
         swarm_task_query_free(q);
         for (size_t i = 0; i < l.n && used < size; i++) {
             int k = snprintf(pages + used, size - used, "%s%u", used ? "," : "", id_of(&l.v[i]));
@@ -577,7 +577,7 @@ static void walk(swarm_db *db, swarm_task_cond *(*mk)(unsigned), unsigned arg, o
             if (have_last)
                 swarm_task_clear(&last);
             swarm_task_init(&last);
-            CHECK(swarm_task_copy(&last, &l.v[l.n - 1], err));
+            OK(swarm_task_copy(&last, &l.v[l.n - 1], err));
             have_last = true;
         }
         size_t got = l.n;
@@ -933,8 +933,8 @@ static void test_property_random_filters(void **state)
         swarm_task_query_where(q, build(e));
         int64_t n = -1;
         bool exists = false;
-        CHECK(swarm_task_query_count(db, q, &n, err));
-        CHECK(swarm_task_query_exists(db, q, &exists, err));
+        OK(swarm_task_query_count(db, q, &n, err));
+        OK(swarm_task_query_exists(db, q, &exists, err));
         fetch_ids(db, q, got, sizeof got);
         if (strcmp(got, want) != 0)
             fail_msg("filter %u: got [%s], brute force [%s]", k, got, want);

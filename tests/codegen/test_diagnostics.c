@@ -709,10 +709,142 @@ static const diag_case cases[] = {
     {"query_generated_name",
      NS MA "query A.get(id: int) -> one { where id = $id }\n",
      0,
-     "t.dal:3:9: error: query name 'get' clashes with the generated A.get(): choose another "
-     "name\n"
+     "t.dal:3:9: error: query A.get would generate 't_a_get', already generated for model A at 2:7\n"
      "query A.get(id: int) -> one { where id = $id }\n"
      "        ^\n"},
+
+    /* ---- generated C names: each clash at the later declaration */
+#define TASK "model Task { id int @id  name text  priority TaskPriority }\n"
+#define PRIO "enum TaskPriority { low, high }\n"
+    {"names_query_to_cjson",
+     NS TASK PRIO "query Task.to_cjson() -> many {}\n",
+     0,
+     "t.dal:4:12: error: query Task.to_cjson would generate 't_task_to_cjson', already generated "
+     "for model Task at 2:7\n"
+     "query Task.to_cjson() -> many {}\n"
+     "           ^\n"},
+    {"names_query_query_new",
+     NS TASK PRIO "query Task.query_new() -> many {}\n",
+     0,
+     "t.dal:4:12: error: query Task.query_new would generate 't_task_query_new', already "
+     "generated for model Task at 2:7\n"
+     "query Task.query_new() -> many {}\n"
+     "           ^\n"},
+    {"names_query_and",
+     NS TASK PRIO "query Task.and() -> many {}\n",
+     0,
+     "t.dal:4:12: error: query Task.and would generate 't_task_and', already generated for "
+     "model Task at 2:7\n"
+     "query Task.and() -> many {}\n"
+     "           ^\n"},
+    {"names_query_name_is",
+     NS TASK PRIO "query Task.name_is() -> many {}\n",
+     0,
+     "t.dal:4:12: error: query Task.name_is would generate 't_task_name_is', already generated "
+     "for field Task.name at 2:26\n"
+     "query Task.name_is() -> many {}\n"
+     "           ^\n"},
+    {"names_model_list",
+     NS TASK PRIO "model TaskList { id int @id }\n",
+     0,
+     "t.dal:4:7: error: model TaskList would generate 't_task_list', already generated for "
+     "model Task at 2:7\n"
+     "model TaskList { id int @id }\n"
+     "      ^\n"},
+    {"names_model_query",
+     NS TASK PRIO "model TaskQuery { id int @id }\n",
+     0,
+     "t.dal:4:7: error: model TaskQuery would generate 't_task_query', already generated for "
+     "model Task at 2:7\n"
+     "model TaskQuery { id int @id }\n"
+     "      ^\n"},
+    {"names_model_cond",
+     NS TASK PRIO "model TaskCond { id int @id }\n",
+     0,
+     "t.dal:4:7: error: model TaskCond would generate 't_task_cond', already generated for "
+     "model Task at 2:7\n"
+     "model TaskCond { id int @id }\n"
+     "      ^\n"},
+    {"names_query_enum_list",
+     NS TASK PRIO "query Task.priority_list() -> many {}\n",
+     0,
+     "t.dal:4:12: error: query Task.priority_list would generate 't_task_priority_list', "
+     "already generated for enum TaskPriority at 3:6\n"
+     "query Task.priority_list() -> many {}\n"
+     "           ^\n"},
+    {"names_model_enum_list",
+     NS "enum AgentKind { a, b }\nmodel AgentKindList { id int @id }\n",
+     0,
+     "t.dal:3:7: error: model AgentKindList would generate 't_agent_kind_list', already "
+     "generated for enum AgentKind at 2:6\n"
+     "model AgentKindList { id int @id }\n"
+     "      ^\n"},
+    {"names_model_aggregate_row",
+     NS "model Metric { id int @id  v real }\n"
+     "aggregate Metric.summary() { group by v select count() as n }\n"
+     "model MetricSummaryRow { id int @id }\n",
+     0,
+     "t.dal:4:7: error: model MetricSummaryRow would generate 't_metric_summary_row', already "
+     "generated for aggregate Metric.summary at 3:18\n"
+     "model MetricSummaryRow { id int @id }\n"
+     "      ^\n"},
+    {"names_model_db",
+     NS "model Db { id int @id }\n",
+     0,
+     "t.dal:2:7: error: model Db would generate 't_db', already generated for namespace t at "
+     "1:11\n"
+     "model Db { id int @id }\n"
+     "      ^\n"},
+    {"names_model_tx",
+     NS "model Tx { id int @id }\n",
+     0,
+     "t.dal:2:7: error: model Tx would generate 't_tx', already generated for namespace t at "
+     "1:11\n"
+     "model Tx { id int @id }\n"
+     "      ^\n"},
+    {"names_member_keyword_twice",
+     NS "model A { id int @id  for int  for_ int }\n",
+     0,
+     "t.dal:2:32: error: field A.for_ would generate the struct member 'for_', already "
+     "generated for field A.for at 2:23\n"
+     "model A { id int @id  for int  for_ int }\n"
+     "                               ^\n"},
+    {"names_member_is_a_macro",
+     NS "enum E { a }\nmodel A { id int @id  T_E_COUNT int }\n",
+     0,
+     "t.dal:3:23: error: field A.T_E_COUNT would be the struct member 'T_E_COUNT', which the "
+     "macro generated for enum E at 2:6 replaces\n"
+     "model A { id int @id  T_E_COUNT int }\n"
+     "                      ^\n"},
+    {"names_param_hides_a_type",
+     NS MA "query A.q(t_a_list: int) -> many { where id = $t_a_list }\n",
+     0,
+     "t.dal:3:11: error: parameter 't_a_list' of A.q would be the C parameter 't_a_list', "
+     "hiding the type generated for model A at 2:7\n"
+     "query A.q(t_a_list: int) -> many { where id = $t_a_list }\n"
+     "          ^\n"},
+    {"names_c_library",
+     "namespace int8;\nmodel T { id int @id }\n",
+     0,
+     "t.dal:2:7: error: model T would generate 'int8_t', which is declared by <stdint.h>\n"
+     "model T { id int @id }\n"
+     "      ^\n"},
+    {"names_cjson_namespace",
+     "namespace cJSON;\nmodel A { id int @id }\n",
+     0,
+     "t.dal:1:11: error: namespace cJSON would generate 'cJSON_db', which is reserved for cJSON "
+     "(cJSON.h, which dal.h includes)\n"
+     "namespace cJSON;\n"
+     "          ^\n"},
+    {"names_enum_member_count",
+     NS "enum E { count, a }\nmodel A { id int @id }\n",
+     0,
+     "t.dal:2:10: error: member E.count would generate 'T_E_COUNT', already generated for enum E "
+     "at 2:6\n"
+     "enum E { count, a }\n"
+     "         ^\n"},
+#undef TASK
+#undef PRIO
     {"query_without_result",
      NS MA "query A.q() { where id = 1 }\n",
      0,

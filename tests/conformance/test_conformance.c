@@ -111,7 +111,7 @@ static void seed_agents(swarm_db *db, swarm_agent *a, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         snprintf(name, sizeof name, "a%u", i + 1);
         agent_make(&a[i], i + 1, name, 100 * (int64_t)(i + 1));
-        CHECK(swarm_agent_insert(db, &a[i], err));
+        OK(swarm_agent_insert(db, &a[i], err));
     }
 }
 
@@ -124,7 +124,7 @@ static void clear_agents(swarm_agent *a, unsigned n)
 static int64_t agent_count(swarm_db *db)
 {
     int64_t n = -1;
-    CHECK(swarm_agent_count(db, &n, err));
+    OK(swarm_agent_count(db, &n, err));
     return n;
 }
 
@@ -151,11 +151,11 @@ static void test_agent_store_get(void **state)
     cJSON_AddStringToObject(a.metadata, "region", "eu");
     cJSON_AddNumberToObject(a.metadata, "cores", 8);
     a.status = SWARM_AGENT_STATUS_BUSY;
-    CHECK(swarm_agent_insert(db, &a, err));
+    OK(swarm_agent_insert(db, &a, err));
 
     bool found = false;
     swarm_agent_init(&out);
-    CHECK(swarm_agent_get(db, a.id, &out, &found, err));
+    OK(swarm_agent_get(db, a.id, &out, &found, err));
     assert_true(found);
     assert_true(swarm_agent_equal(&a, &out));
     assert_string_equal(out.name, "alpha");
@@ -168,7 +168,7 @@ static void test_agent_store_get(void **state)
     char missing[DAL_UUID_SIZE];
     uuid_n(missing, 999);
     found = true;
-    CHECK(swarm_agent_get(db, missing, &out, &found, err));
+    OK(swarm_agent_get(db, missing, &out, &found, err));
     assert_false(found);
     assert_string_equal(out.name, "alpha");
 
@@ -177,8 +177,8 @@ static void test_agent_store_get(void **state)
     swarm_agent_init(&d);
     assert_true(dal_strset(&d.name, "d"));
     assert_true(dal_strset(&d.agent_type, "t"));
-    CHECK(swarm_agent_insert(db, &d, err));
-    CHECK(swarm_agent_get(db, d.id, &out, &found, err));
+    OK(swarm_agent_insert(db, &d, err));
+    OK(swarm_agent_get(db, d.id, &out, &found, err));
     assert_true(found);
     assert_int_equal(out.status, SWARM_AGENT_STATUS_INITIALIZING);
     assert_int_equal(out.capabilities.n, 0);
@@ -196,16 +196,16 @@ static void test_agent_update(void **state)
     swarm_agent a, out;
     agent_make(&a, 1, "before", 100);
     a.updated_at = 1;
-    CHECK(swarm_agent_insert(db, &a, err));
+    OK(swarm_agent_insert(db, &a, err));
     assert_int_equal(a.updated_at, 1);
     assert_true(dal_strset(&a.name, "after"));
     a.status = SWARM_AGENT_STATUS_ACTIVE;
     int64_t before = dal_now_us();
-    CHECK(swarm_agent_update(db, &a, err));
+    OK(swarm_agent_update(db, &a, err));
     assert_true(a.updated_at >= before); /* @updated_now */
     bool found = false;
     swarm_agent_init(&out);
-    CHECK(swarm_agent_get(db, a.id, &out, &found, err));
+    OK(swarm_agent_get(db, a.id, &out, &found, err));
     assert_true(found);
     assert_string_equal(out.name, "after");
     assert_int_equal(out.status, SWARM_AGENT_STATUS_ACTIVE);
@@ -225,8 +225,8 @@ static void test_agent_update(void **state)
 
     /* update heartbeat (-> one): sets heartbeat, NotFound when missing */
     before = dal_now_us();
-    CHECK(swarm_agent_heartbeat(db, a.id, err));
-    CHECK(swarm_agent_get(db, a.id, &out, &found, err));
+    OK(swarm_agent_heartbeat(db, a.id, err));
+    OK(swarm_agent_get(db, a.id, &out, &found, err));
     assert_true(out.heartbeat >= before);
     assert_int_equal(swarm_agent_heartbeat(db, ghost.id, &err), DAL_ERR_NOT_FOUND);
     assert_contains(err.message, ghost.id);
@@ -241,17 +241,17 @@ static void test_agent_delete_idempotent(void **state)
     swarm_db *db = *state;
     swarm_agent a[2];
     seed_agents(db, a, 2);
-    CHECK(swarm_agent_delete(db, a[0].id, err));
+    OK(swarm_agent_delete(db, a[0].id, err));
     assert_int_equal(agent_count(db), 1);
-    CHECK(swarm_agent_delete(db, a[0].id, err)); /* again: fine */
+    OK(swarm_agent_delete(db, a[0].id, err)); /* again: fine */
     char missing[DAL_UUID_SIZE];
     uuid_n(missing, 999);
-    CHECK(swarm_agent_delete(db, missing, err));
+    OK(swarm_agent_delete(db, missing, err));
     assert_int_equal(agent_count(db), 1);
     swarm_agent out;
     swarm_agent_init(&out);
     bool found = true;
-    CHECK(swarm_agent_get(db, a[0].id, &out, &found, err));
+    OK(swarm_agent_get(db, a[0].id, &out, &found, err));
     assert_false(found);
     clear_agents(a, 2);
     swarm_agent_clear(&out);
@@ -273,25 +273,25 @@ static void test_agent_lists(void **state)
         snprintf(name, sizeof name, "a%d", i + 1);
         agent_make(&a[i], (unsigned)i + 1, name, created[i]);
         a[i].status = status[i];
-        CHECK(swarm_agent_insert(db, &a[i], err));
+        OK(swarm_agent_insert(db, &a[i], err));
     }
     swarm_agent_list l = {0, NULL};
     /* list: newest created first; the tie (a2, a4) by id ascending */
-    CHECK(swarm_agent_newest(db, &l, err));
+    OK(swarm_agent_newest(db, &l, err));
     assert_int_equal(l.n, 5);
     const char *want[5] = {"a2", "a4", "a3", "a1", "a5"};
     for (int i = 0; i < 5; i++)
         assert_string_equal(l.v[i].name, want[i]);
     /* list_by_status */
-    CHECK(swarm_agent_by_status(db, SWARM_AGENT_STATUS_IDLE, &l, err));
+    OK(swarm_agent_by_status(db, SWARM_AGENT_STATUS_IDLE, &l, err));
     assert_int_equal(l.n, 3);
     assert_string_equal(l.v[0].name, "a4");
     assert_string_equal(l.v[1].name, "a3");
     assert_string_equal(l.v[2].name, "a1");
-    CHECK(swarm_agent_by_status(db, SWARM_AGENT_STATUS_SHUTDOWN, &l, err));
+    OK(swarm_agent_by_status(db, SWARM_AGENT_STATUS_SHUTDOWN, &l, err));
     assert_int_equal(l.n, 0);
     /* all: primary-key order */
-    CHECK(swarm_agent_all(db, &l, err));
+    OK(swarm_agent_all(db, &l, err));
     assert_int_equal(l.n, 5);
     for (int i = 0; i < 5; i++) {
         snprintf(name, sizeof name, "a%d", i + 1);
@@ -318,10 +318,10 @@ static void test_task_store_get_update(void **state)
     t.dependencies.v = malloc(sizeof dep);
     t.dependencies.v[0] = dep;
     t.dependencies.n = 1;
-    CHECK(swarm_task_insert(db, &t, err));
+    OK(swarm_task_insert(db, &t, err));
     bool found = false;
     swarm_task_init(&out);
-    CHECK(swarm_task_get(db, t.id, &out, &found, err));
+    OK(swarm_task_get(db, t.id, &out, &found, err));
     assert_true(found);
     assert_true(swarm_task_equal(&t, &out));
     assert_int_equal(out.status, SWARM_TASK_STATUS_PENDING);
@@ -342,8 +342,8 @@ static void test_task_store_get_update(void **state)
     t.has_completed_at = true;
     t.completed_at = 999;
     t.retry_count = 2;
-    CHECK(swarm_task_update(db, &t, err));
-    CHECK(swarm_task_get(db, t.id, &out, &found, err));
+    OK(swarm_task_update(db, &t, err));
+    OK(swarm_task_get(db, t.id, &out, &found, err));
     assert_true(swarm_task_equal(&t, &out));
     assert_int_equal(out.completed_at, 999);
     assert_string_equal(out.result->valuestring, "done");
@@ -389,23 +389,23 @@ static void test_task_pending_and_by_agent(void **state)
             memcpy(t[i].assigned_to, a[spec[i].agent].id, DAL_UUID_SIZE);
         }
     }
-    CHECK(swarm_task_insert_many(db, t, 8, err));
+    OK(swarm_task_insert_many(db, t, 8, err));
     swarm_task_list l = {0, NULL};
-    CHECK(swarm_task_pending(db, &l, err));
+    OK(swarm_task_pending(db, &l, err));
     /* priority high to low, then oldest first, then id */
     const int want[5] = {1, 3, 5, 2, 0};
     assert_int_equal(l.n, 5);
     for (int i = 0; i < 5; i++)
         assert_string_equal(l.v[i].id, t[want[i]].id);
-    CHECK(swarm_task_by_agent(db, a[0].id, &l, err));
+    OK(swarm_task_by_agent(db, a[0].id, &l, err));
     assert_int_equal(l.n, 2);
     assert_string_equal(l.v[0].id, t[4].id); /* critical before medium */
     assert_string_equal(l.v[1].id, t[6].id);
-    CHECK(swarm_task_by_agent(db, a[1].id, &l, err));
+    OK(swarm_task_by_agent(db, a[1].id, &l, err));
     assert_int_equal(l.n, 1);
     char nobody[DAL_UUID_SIZE];
     uuid_n(nobody, 12345);
-    CHECK(swarm_task_by_agent(db, nobody, &l, err));
+    OK(swarm_task_by_agent(db, nobody, &l, err));
     assert_int_equal(l.n, 0);
     swarm_task_list_free(&l);
     for (int i = 0; i < 8; i++)
@@ -423,31 +423,31 @@ static void test_task_claim(void **state)
     task_make(&t[1], 2, SWARM_TASK_PRIORITY_MEDIUM, 2);
     t[1].status = SWARM_TASK_STATUS_RUNNING;
     t[0].updated_at = 7;
-    CHECK(swarm_task_insert_many(db, t, 2, err));
+    OK(swarm_task_insert_many(db, t, 2, err));
     int64_t before = dal_now_us();
     bool claimed = false;
-    CHECK(swarm_task_claim(db, t[0].id, a[0].id, &claimed, err));
+    OK(swarm_task_claim(db, t[0].id, a[0].id, &claimed, err));
     assert_true(claimed);
     swarm_task_init(&out);
     bool found = false;
-    CHECK(swarm_task_get(db, t[0].id, &out, &found, err));
+    OK(swarm_task_get(db, t[0].id, &out, &found, err));
     assert_int_equal(out.status, SWARM_TASK_STATUS_ASSIGNED);
     assert_true(out.has_assigned_to);
     assert_string_equal(out.assigned_to, a[0].id);
     assert_true(out.updated_at >= before);
     /* only a pending task can be claimed */
     claimed = true;
-    CHECK(swarm_task_claim(db, t[0].id, a[1].id, &claimed, err));
+    OK(swarm_task_claim(db, t[0].id, a[1].id, &claimed, err));
     assert_false(claimed);
-    CHECK(swarm_task_get(db, t[0].id, &out, &found, err));
+    OK(swarm_task_get(db, t[0].id, &out, &found, err));
     assert_string_equal(out.assigned_to, a[0].id);
     claimed = true;
-    CHECK(swarm_task_claim(db, t[1].id, a[1].id, &claimed, err));
+    OK(swarm_task_claim(db, t[1].id, a[1].id, &claimed, err));
     assert_false(claimed);
     char missing[DAL_UUID_SIZE];
     uuid_n(missing, 999);
     claimed = true;
-    CHECK(swarm_task_claim(db, missing, a[1].id, &claimed, err));
+    OK(swarm_task_claim(db, missing, a[1].id, &claimed, err));
     assert_false(claimed);
     swarm_task_clear(&t[0]);
     swarm_task_clear(&t[1]);
@@ -505,7 +505,7 @@ static void test_task_claim_race(void **state)
     assert_non_null(r.tasks);
     for (int i = 0; i < RACE_TASKS; i++)
         task_make(&r.tasks[i], (unsigned)i, SWARM_TASK_PRIORITY_MEDIUM, i);
-    CHECK(swarm_task_insert_many(db, r.tasks, RACE_TASKS, err));
+    OK(swarm_task_insert_many(db, r.tasks, RACE_TASKS, err));
 
     pthread_t th[RACE_THREADS];
     racer rs[RACE_THREADS];
@@ -525,11 +525,11 @@ static void test_task_claim_race(void **state)
         assert_int_equal(atomic_load(&r.wins_per_task[i]), 1);
     /* the stored state agrees: nothing pending, each claimer owns its wins */
     swarm_task_list l = {0, NULL};
-    CHECK(swarm_task_pending(db, &l, err));
+    OK(swarm_task_pending(db, &l, err));
     assert_int_equal(l.n, 0);
     int owned = 0;
     for (int k = 0; k < RACE_THREADS; k++) {
-        CHECK(swarm_task_by_agent(db, r.agents[k], &l, err));
+        OK(swarm_task_by_agent(db, r.agents[k], &l, err));
         assert_int_equal(l.n, (size_t)rs[k].wins);
         owned += (int)l.n;
     }
@@ -552,24 +552,24 @@ static void test_event_sequence(void **state)
     for (unsigned i = 0; i < 3; i++) {
         event_make(&e[i], i, "boot", NULL, 10);
         e[i].sequence = 77; /* storage assigns, whatever the caller wrote */
-        CHECK(swarm_event_insert(db, &e[i], err));
+        OK(swarm_event_insert(db, &e[i], err));
         assert_int_equal(e[i].sequence, i + 1);
     }
     for (unsigned i = 3; i < 6; i++)
         event_make(&e[i], i, "boot", NULL, 10);
-    CHECK(swarm_event_insert_many(db, &e[3], 3, err));
+    OK(swarm_event_insert_many(db, &e[3], 3, err));
     for (unsigned i = 3; i < 6; i++)
         assert_int_equal(e[i].sequence, i + 1);
     /* never reused, even after deletes */
-    CHECK(swarm_event_delete(db, e[5].id, err));
+    OK(swarm_event_delete(db, e[5].id, err));
     swarm_event f;
     event_make(&f, 6, "boot", NULL, 10);
-    CHECK(swarm_event_insert(db, &f, err));
+    OK(swarm_event_insert(db, &f, err));
     assert_int_equal(f.sequence, 7);
     swarm_event out;
     swarm_event_init(&out);
     bool found = false;
-    CHECK(swarm_event_get(db, e[1].id, &out, &found, err));
+    OK(swarm_event_get(db, e[1].id, &out, &found, err));
     assert_int_equal(out.sequence, 2);
     for (int i = 0; i < 6; i++)
         swarm_event_clear(&e[i]);
@@ -594,48 +594,48 @@ static void test_event_queries(void **state)
     swarm_event e[7];
     for (unsigned i = 0; i < 7; i++)
         event_make(&e[i], i, spec[i].type, spec[i].agent >= 0 ? a[spec[i].agent].id : NULL, spec[i].ts);
-    CHECK(swarm_event_insert_many(db, e, 7, err));
+    OK(swarm_event_insert_many(db, e, 7, err));
     swarm_event_list l = {0, NULL};
 
     /* by agent: newest first (timestamp desc, id desc), at most limit */
-    CHECK(swarm_event_by_agent(db, a[0].id, 10, &l, err));
+    OK(swarm_event_by_agent(db, a[0].id, 10, &l, err));
     assert_int_equal(l.n, 4);
     const int want_a[4] = {1, 3, 2, 0};
     for (int i = 0; i < 4; i++)
         assert_string_equal(l.v[i].id, e[want_a[i]].id);
-    CHECK(swarm_event_by_agent(db, a[0].id, 2, &l, err));
+    OK(swarm_event_by_agent(db, a[0].id, 2, &l, err));
     assert_int_equal(l.n, 2);
     assert_string_equal(l.v[1].id, e[3].id);
-    CHECK(swarm_event_by_agent(db, a[0].id, 0, &l, err));
+    OK(swarm_event_by_agent(db, a[0].id, 0, &l, err));
     assert_int_equal(l.n, 0);
 
     /* by type */
-    CHECK(swarm_event_by_type(db, "start", 3, &l, err));
+    OK(swarm_event_by_type(db, "start", 3, &l, err));
     assert_int_equal(l.n, 3);
     assert_string_equal(l.v[0].id, e[4].id);
     assert_string_equal(l.v[1].id, e[5].id);
     assert_string_equal(l.v[2].id, e[3].id);
-    CHECK(swarm_event_by_type(db, "stop", 100, &l, err));
+    OK(swarm_event_by_type(db, "stop", 100, &l, err));
     assert_int_equal(l.n, 2);
     assert_string_equal(l.v[0].id, e[1].id);
     assert_string_equal(l.v[1].id, e[6].id);
 
     /* since: timestamp >= ts (inclusive), oldest first, ties by id asc */
-    CHECK(swarm_event_since(db, 200, &l, err));
+    OK(swarm_event_since(db, 200, &l, err));
     const int want_s[5] = {2, 3, 5, 1, 4};
     assert_int_equal(l.n, 5);
     for (int i = 0; i < 5; i++)
         assert_string_equal(l.v[i].id, e[want_s[i]].id);
-    CHECK(swarm_event_since(db, 401, &l, err));
+    OK(swarm_event_since(db, 401, &l, err));
     assert_int_equal(l.n, 0);
 
     /* before: delete timestamp < ts, count */
     int64_t changed = -1;
-    CHECK(swarm_event_before(db, 200, &changed, err));
+    OK(swarm_event_before(db, 200, &changed, err));
     assert_int_equal(changed, 2); /* 100 and 50 */
-    CHECK(swarm_event_since(db, 0, &l, err));
+    OK(swarm_event_since(db, 0, &l, err));
     assert_int_equal(l.n, 5);
-    CHECK(swarm_event_before(db, 0, &changed, err));
+    OK(swarm_event_before(db, 0, &changed, err));
     assert_int_equal(changed, 0);
 
     swarm_event_list_free(&l);
@@ -656,18 +656,18 @@ static void test_timestamps_far_past_and_future(void **state)
     swarm_event e[4];
     for (unsigned i = 0; i < 4; i++)
         event_make(&e[i], i, "t", NULL, ts[3 - i]);
-    CHECK(swarm_event_insert_many(db, e, 4, err));
+    OK(swarm_event_insert_many(db, e, 4, err));
     swarm_event_list l = {0, NULL};
-    CHECK(swarm_event_since(db, INT64_MIN + 1, &l, err));
+    OK(swarm_event_since(db, INT64_MIN + 1, &l, err));
     assert_int_equal(l.n, 4);
     for (int i = 0; i < 4; i++)
         assert_int_equal(l.v[i].timestamp, ts[i]);
-    CHECK(swarm_event_since(db, 0, &l, err));
+    OK(swarm_event_since(db, 0, &l, err));
     assert_int_equal(l.n, 2);
     swarm_event out;
     swarm_event_init(&out);
     bool found = false;
-    CHECK(swarm_event_get(db, e[3].id, &out, &found, err));
+    OK(swarm_event_get(db, e[3].id, &out, &found, err));
     assert_int_equal(out.timestamp, ts[0]);
     swarm_event_list_free(&l);
     swarm_event_clear(&out);
@@ -695,22 +695,22 @@ static void test_messages(void **state)
     for (unsigned i = 0; i < 6; i++)
         message_make(&m[i], i, a[spec[i].from].id, a[spec[i].to].id, spec[i].created);
     m[4].priority = SWARM_MESSAGE_PRIORITY_URGENT;
-    CHECK(swarm_message_insert_many(db, m, 6, err));
+    OK(swarm_message_insert_many(db, m, 6, err));
     swarm_message_list l = {0, NULL};
 
     /* between: both directions, newest first (ties by id), at most limit */
-    CHECK(swarm_message_between(db, a[0].id, a[1].id, 10, &l, err));
+    OK(swarm_message_between(db, a[0].id, a[1].id, 10, &l, err));
     const int want[4] = {2, 1, 5, 0};
     assert_int_equal(l.n, 4);
     for (int i = 0; i < 4; i++)
         assert_string_equal(l.v[i].id, m[want[i]].id);
-    CHECK(swarm_message_between(db, a[1].id, a[0].id, 2, &l, err));
+    OK(swarm_message_between(db, a[1].id, a[0].id, 2, &l, err));
     assert_int_equal(l.n, 2);
     assert_string_equal(l.v[0].id, m[2].id);
     assert_string_equal(l.v[1].id, m[1].id);
 
     /* unread: to the agent, not read, oldest first */
-    CHECK(swarm_message_unread(db, a[1].id, &l, err));
+    OK(swarm_message_unread(db, a[1].id, &l, err));
     assert_int_equal(l.n, 3);
     assert_string_equal(l.v[0].id, m[0].id);
     assert_string_equal(l.v[1].id, m[2].id);
@@ -720,15 +720,15 @@ static void test_messages(void **state)
 
     /* mark_read: read and read_at set; gone from unread */
     int64_t before = dal_now_us();
-    CHECK(swarm_message_mark_read(db, m[2].id, err));
+    OK(swarm_message_mark_read(db, m[2].id, err));
     swarm_message out;
     swarm_message_init(&out);
     bool found = false;
-    CHECK(swarm_message_get(db, m[2].id, &out, &found, err));
+    OK(swarm_message_get(db, m[2].id, &out, &found, err));
     assert_true(out.read);
     assert_true(out.has_read_at);
     assert_true(out.read_at >= before && out.read_at <= dal_now_us());
-    CHECK(swarm_message_unread(db, a[1].id, &l, err));
+    OK(swarm_message_unread(db, a[1].id, &l, err));
     assert_int_equal(l.n, 2);
     assert_string_equal(l.v[0].id, m[0].id);
     assert_string_equal(l.v[1].id, m[4].id);
@@ -777,23 +777,23 @@ static void test_metrics(void **state)
         metric_make(&m[i], i, spec[i].type, spec[i].agent >= 0 ? a[spec[i].agent].id : NULL, spec[i].value,
                     spec[i].ts);
     cJSON_AddStringToObject(m[0].tags, "host", "h1");
-    CHECK(swarm_metric_insert_many(db, m, 9, err));
+    OK(swarm_metric_insert_many(db, m, 9, err));
 
     /* by agent and type: newest first */
     swarm_metric_list l = {0, NULL};
-    CHECK(swarm_metric_by_agent(db, a[0].id, "cpu", &l, err));
+    OK(swarm_metric_by_agent(db, a[0].id, "cpu", &l, err));
     const int want[5] = {4, 2, 1, 0, 3};
     assert_int_equal(l.n, 5);
     for (int i = 0; i < 5; i++)
         assert_string_equal(l.v[i].id, m[want[i]].id);
     assert_string_equal(cJSON_GetObjectItem(l.v[3].tags, "host")->valuestring, "h1");
-    CHECK(swarm_metric_by_agent(db, a[1].id, "mem", &l, err));
+    OK(swarm_metric_by_agent(db, a[1].id, "mem", &l, err));
     assert_int_equal(l.n, 0);
 
     /* summary over [1000, 2000]: per (metric_type, agent_id), by agent_id asc
      * (no agent first): average, earliest timestamp, unit, count */
     swarm_metric_summary_row_list s = {0, NULL};
-    CHECK(swarm_metric_summary(db, "cpu", 1000, 2000, &s, err));
+    OK(swarm_metric_summary(db, "cpu", 1000, 2000, &s, err));
     assert_int_equal(s.n, 3);
     assert_false(s.v[0].has_agent_id);
     assert_string_equal(s.v[0].metric_type, "cpu");
@@ -810,9 +810,9 @@ static void test_metrics(void **state)
     assert_true(s.v[2].value == 7.0);
     assert_int_equal(s.v[2].first_seen, 1200);
     assert_int_equal(s.v[2].samples, 2);
-    CHECK(swarm_metric_summary(db, "cpu", 3000, 4000, &s, err));
+    OK(swarm_metric_summary(db, "cpu", 3000, 4000, &s, err));
     assert_int_equal(s.n, 0);
-    CHECK(swarm_metric_summary(db, "mem", 1100, 1100, &s, err));
+    OK(swarm_metric_summary(db, "mem", 1100, 1100, &s, err));
     assert_int_equal(s.n, 1);
     assert_int_equal(s.v[0].samples, 1);
 
@@ -907,18 +907,18 @@ static void test_tx_commit_atomic_isolated(void **state)
     swarm_db *h = swarm_tx_db(tx);
     swarm_agent a;
     agent_make(&a, 1, "in-tx", 1);
-    CHECK(swarm_agent_insert(h, &a, err));
+    OK(swarm_agent_insert(h, &a, err));
     swarm_task t;
     task_make(&t, 1, SWARM_TASK_PRIORITY_LOW, 1);
     t.has_assigned_to = true;
     memcpy(t.assigned_to, a.id, DAL_UUID_SIZE);
-    CHECK(swarm_task_insert(h, &t, err));
+    OK(swarm_task_insert(h, &t, err));
     /* inside: visible */
     int64_t n = 0;
-    CHECK(swarm_agent_count(h, &n, err));
+    OK(swarm_agent_count(h, &n, err));
     assert_int_equal(n, 1);
     swarm_task_list l = {0, NULL};
-    CHECK(swarm_task_by_agent(h, a.id, &l, err));
+    OK(swarm_task_by_agent(h, a.id, &l, err));
     assert_int_equal(l.n, 1);
     /* outside: not yet (a reader on another thread sees nothing, or waits
      * for the commit, as a backend with a database-wide lock does) */
@@ -933,7 +933,7 @@ static void test_tx_commit_atomic_isolated(void **state)
         assert_int_equal(p.count, 0);
         assert_false(p.found);
     }
-    CHECK(swarm_commit(tx, err));
+    OK(swarm_commit(tx, err));
     peek_end(&p);
     if (!answered) { /* it read after the commit */
         assert_int_equal(p.rc, DAL_OK);
@@ -944,7 +944,7 @@ static void test_tx_commit_atomic_isolated(void **state)
 #endif
     /* after commit: both */
     assert_int_equal(agent_count(db), 1);
-    CHECK(swarm_task_by_agent(db, a.id, &l, err));
+    OK(swarm_task_by_agent(db, a.id, &l, err));
     assert_int_equal(l.n, 1);
     /* the finished transaction's handle refuses work */
     swarm_agent b;
@@ -966,22 +966,22 @@ static void test_tx_rollback(void **state)
     swarm_db *db = *state;
     swarm_agent keep;
     agent_make(&keep, 1, "keep", 1);
-    CHECK(swarm_agent_insert(db, &keep, err));
+    OK(swarm_agent_insert(db, &keep, err));
     dal_error err = {0};
     swarm_tx *tx = swarm_begin(db, &err);
     assert_non_null(tx);
     swarm_agent a;
     agent_make(&a, 2, "gone", 2);
-    CHECK(swarm_agent_insert(swarm_tx_db(tx), &a, err));
-    CHECK(swarm_agent_delete(swarm_tx_db(tx), keep.id, err));
-    CHECK(swarm_rollback(tx, err));
+    OK(swarm_agent_insert(swarm_tx_db(tx), &a, err));
+    OK(swarm_agent_delete(swarm_tx_db(tx), keep.id, err));
+    OK(swarm_rollback(tx, err));
     assert_int_equal(agent_count(db), 1);
     swarm_agent out;
     swarm_agent_init(&out);
     bool found = false;
-    CHECK(swarm_agent_get(db, keep.id, &out, &found, err));
+    OK(swarm_agent_get(db, keep.id, &out, &found, err));
     assert_true(found);
-    CHECK(swarm_agent_get(db, a.id, &out, &found, err));
+    OK(swarm_agent_get(db, a.id, &out, &found, err));
     assert_false(found);
     assert_int_equal(swarm_agent_insert(swarm_tx_db(tx), &a, &err), DAL_ERR_TRANSACTION);
     swarm_tx_free(tx);
@@ -989,11 +989,11 @@ static void test_tx_rollback(void **state)
     /* rollback on free */
     tx = swarm_begin(db, &err);
     assert_non_null(tx);
-    CHECK(swarm_agent_insert(swarm_tx_db(tx), &a, err));
+    OK(swarm_agent_insert(swarm_tx_db(tx), &a, err));
     swarm_tx_free(tx);
     assert_int_equal(agent_count(db), 1);
     /* the connection went back clean: the database takes writes */
-    CHECK(swarm_agent_insert(db, &a, err));
+    OK(swarm_agent_insert(db, &a, err));
     assert_int_equal(agent_count(db), 2);
     swarm_agent_clear(&keep);
     swarm_agent_clear(&a);
@@ -1009,30 +1009,30 @@ static void test_tx_savepoints(void **state)
         agent_make(&a[i], i + 1, "x", i);
     swarm_tx *outer = swarm_begin(db, &err);
     assert_non_null(outer);
-    CHECK(swarm_agent_insert(swarm_tx_db(outer), &a[0], err));
+    OK(swarm_agent_insert(swarm_tx_db(outer), &a[0], err));
     /* nested, rolled back: the outer work stays */
     swarm_tx *inner = swarm_begin(swarm_tx_db(outer), &err);
     assert_non_null(inner);
-    CHECK(swarm_agent_insert(swarm_tx_db(inner), &a[1], err));
+    OK(swarm_agent_insert(swarm_tx_db(inner), &a[1], err));
     /* the outer handle is not usable while the nested one is active */
     assert_int_equal(swarm_agent_insert(swarm_tx_db(outer), &a[3], &err), DAL_ERR_TRANSACTION);
     int64_t n = 0;
-    CHECK(swarm_agent_count(swarm_tx_db(inner), &n, err));
+    OK(swarm_agent_count(swarm_tx_db(inner), &n, err));
     assert_int_equal(n, 2);
-    CHECK(swarm_rollback(inner, err));
+    OK(swarm_rollback(inner, err));
     swarm_tx_free(inner);
-    CHECK(swarm_agent_count(swarm_tx_db(outer), &n, err));
+    OK(swarm_agent_count(swarm_tx_db(outer), &n, err));
     assert_int_equal(n, 1);
     /* nested, committed: part of the outer */
     inner = swarm_begin(swarm_tx_db(outer), &err);
     assert_non_null(inner);
-    CHECK(swarm_agent_insert(swarm_tx_db(inner), &a[2], err));
-    CHECK(swarm_commit(inner, err));
+    OK(swarm_agent_insert(swarm_tx_db(inner), &a[2], err));
+    OK(swarm_commit(inner, err));
     swarm_tx_free(inner);
-    CHECK(swarm_commit(outer, err));
+    OK(swarm_commit(outer, err));
     swarm_tx_free(outer);
     swarm_agent_list l = {0, NULL};
-    CHECK(swarm_agent_all(db, &l, err));
+    OK(swarm_agent_all(db, &l, err));
     assert_int_equal(l.n, 2);
     assert_string_equal(l.v[0].id, a[0].id);
     assert_string_equal(l.v[1].id, a[2].id);
@@ -1042,9 +1042,9 @@ static void test_tx_savepoints(void **state)
     assert_non_null(outer);
     inner = swarm_begin(swarm_tx_db(outer), &err);
     assert_non_null(inner);
-    CHECK(swarm_agent_insert(swarm_tx_db(inner), &a[3], err));
-    CHECK(swarm_commit(inner, err));
-    CHECK(swarm_rollback(outer, err));
+    OK(swarm_agent_insert(swarm_tx_db(inner), &a[3], err));
+    OK(swarm_commit(inner, err));
+    OK(swarm_rollback(outer, err));
     swarm_tx_free(inner);
     swarm_tx_free(outer);
     assert_int_equal(agent_count(db), 2);
@@ -1053,16 +1053,16 @@ static void test_tx_savepoints(void **state)
     outer = swarm_begin(db, &err);
     assert_non_null(outer);
     assert_int_equal(swarm_agent_insert(swarm_tx_db(outer), &a[0], &err), DAL_ERR_CONSTRAINT);
-    CHECK(swarm_agent_insert(swarm_tx_db(outer), &a[3], err));
+    OK(swarm_agent_insert(swarm_tx_db(outer), &a[3], err));
     /* a failed batch inside a transaction takes back only its own rows */
     swarm_agent batch[2];
     agent_make(&batch[0], 10, "b", 1);
     agent_make(&batch[1], 11, "b", 1);
     memcpy(batch[1].id, a[3].id, DAL_UUID_SIZE);
     assert_int_equal(swarm_agent_insert_many(swarm_tx_db(outer), batch, 2, &err), DAL_ERR_CONSTRAINT);
-    CHECK(swarm_agent_count(swarm_tx_db(outer), &n, err));
+    OK(swarm_agent_count(swarm_tx_db(outer), &n, err));
     assert_int_equal(n, 3);
-    CHECK(swarm_commit(outer, err));
+    OK(swarm_commit(outer, err));
     swarm_tx_free(outer);
     assert_int_equal(agent_count(db), 3);
     clear_agents(batch, 2);
@@ -1109,7 +1109,7 @@ static void test_constraint_errors(void **state)
     assert_contains(err.message, "from_agent");
     /* claiming for an agent that does not exist */
     t.has_assigned_to = false;
-    CHECK(swarm_task_insert(db, &t, err));
+    OK(swarm_task_insert(db, &t, err));
     bool claimed = true;
     assert_int_equal(swarm_task_claim(db, t.id, ghost, &claimed, &err), DAL_ERR_CONSTRAINT);
     assert_contains(err.message, "assigned_to");
@@ -1138,48 +1138,48 @@ static void test_on_delete(void **state)
     message_make(&m[0], 0, a[0].id, a[1].id, 1);
     message_make(&m[1], 1, a[1].id, a[0].id, 2);
     message_make(&m[2], 2, a[1].id, a[2].id, 3);
-    CHECK(swarm_message_insert_many(db, m, 3, err));
+    OK(swarm_message_insert_many(db, m, 3, err));
     swarm_task t;
     task_make(&t, 1, SWARM_TASK_PRIORITY_LOW, 1);
     t.has_assigned_to = true;
     memcpy(t.assigned_to, a[0].id, DAL_UUID_SIZE);
-    CHECK(swarm_task_insert(db, &t, err));
+    OK(swarm_task_insert(db, &t, err));
     swarm_event e;
     event_make(&e, 1, "x", a[0].id, 1);
     e.has_task_id = true;
     memcpy(e.task_id, t.id, DAL_UUID_SIZE);
-    CHECK(swarm_event_insert(db, &e, err));
+    OK(swarm_event_insert(db, &e, err));
     swarm_metric mt;
     metric_make(&mt, 1, "cpu", a[0].id, 1, 1);
-    CHECK(swarm_metric_insert(db, &mt, err));
+    OK(swarm_metric_insert(db, &mt, err));
 
-    CHECK(swarm_agent_delete(db, a[0].id, err));
+    OK(swarm_agent_delete(db, a[0].id, err));
     /* messages: cascade (from or to the agent) */
     int64_t n = 0;
-    CHECK(swarm_message_count(db, &n, err));
+    OK(swarm_message_count(db, &n, err));
     assert_int_equal(n, 1);
     swarm_message_list ml = {0, NULL};
-    CHECK(swarm_message_all(db, &ml, err));
+    OK(swarm_message_all(db, &ml, err));
     assert_string_equal(ml.v[0].id, m[2].id);
     /* tasks, events, metrics: set null */
     swarm_task to;
     swarm_task_init(&to);
     bool found = false;
-    CHECK(swarm_task_get(db, t.id, &to, &found, err));
+    OK(swarm_task_get(db, t.id, &to, &found, err));
     assert_true(found);
     assert_false(to.has_assigned_to);
     swarm_event eo;
     swarm_event_init(&eo);
-    CHECK(swarm_event_get(db, e.id, &eo, &found, err));
+    OK(swarm_event_get(db, e.id, &eo, &found, err));
     assert_true(found);
     assert_false(eo.has_agent_id);
     assert_true(eo.has_task_id);
-    CHECK(swarm_task_delete(db, t.id, err));
-    CHECK(swarm_event_get(db, e.id, &eo, &found, err));
+    OK(swarm_task_delete(db, t.id, err));
+    OK(swarm_event_get(db, e.id, &eo, &found, err));
     assert_false(eo.has_task_id);
     swarm_metric mo;
     swarm_metric_init(&mo);
-    CHECK(swarm_metric_get(db, mt.id, &mo, &found, err));
+    OK(swarm_metric_get(db, mt.id, &mo, &found, err));
     assert_false(mo.has_agent_id);
 
     swarm_message_list_free(&ml);
@@ -1208,10 +1208,10 @@ static void test_injection_strings_are_data(void **state)
         assert_true(dal_strset(&a.agent_type, s));
         assert_true(dal_text_list_push(&a.capabilities, s));
         cJSON_AddStringToObject(a.metadata, s, s);
-        CHECK(swarm_agent_insert(db, &a, err));
+        OK(swarm_agent_insert(db, &a, err));
         swarm_agent_init(&ao);
         bool found = false;
-        CHECK(swarm_agent_get(db, a.id, &ao, &found, err));
+        OK(swarm_agent_get(db, a.id, &ao, &found, err));
         assert_true(found);
         assert_true(swarm_agent_equal(&a, &ao));
         assert_string_equal(ao.name, s);
@@ -1221,56 +1221,61 @@ static void test_injection_strings_are_data(void **state)
         assert_true(dal_strset(&t.task_type, s));
         assert_true(dal_strset(&t.error, s));
         t.result = cJSON_CreateString(s);
-        CHECK(swarm_task_insert(db, &t, err));
+        OK(swarm_task_insert(db, &t, err));
         swarm_task_init(&to);
-        CHECK(swarm_task_get(db, t.id, &to, &found, err));
+        OK(swarm_task_get(db, t.id, &to, &found, err));
         assert_true(swarm_task_equal(&t, &to));
 
         swarm_event e;
         event_make(&e, i, s, a.id, i);
-        CHECK(swarm_event_insert(db, &e, err));
+        OK(swarm_event_insert(db, &e, err));
         swarm_event_list el = {0, NULL};
-        CHECK(swarm_event_by_type(db, s, 10, &el, err));
+        OK(swarm_event_by_type(db, s, 10, &el, err));
         assert_int_equal(el.n, 1);
         assert_string_equal(el.v[0].event_type, s);
 
         swarm_message m;
         message_make(&m, i, a.id, a.id, i);
         assert_true(dal_strset(&m.message_type, s));
-        CHECK(swarm_message_insert(db, &m, err));
+        OK(swarm_message_insert(db, &m, err));
 
         swarm_metric mt;
         metric_make(&mt, i, s, a.id, 1.0, 10);
         assert_true(dal_strset(&mt.unit, s));
         cJSON_AddStringToObject(mt.tags, s, s);
-        CHECK(swarm_metric_insert(db, &mt, err));
+        OK(swarm_metric_insert(db, &mt, err));
         swarm_metric_list ml = {0, NULL};
-        CHECK(swarm_metric_by_agent(db, a.id, s, &ml, err));
+        OK(swarm_metric_by_agent(db, a.id, s, &ml, err));
         assert_int_equal(ml.n, 1);
         assert_true(swarm_metric_equal(&mt, &ml.v[0]));
         swarm_metric_summary_row_list sl = {0, NULL};
-        CHECK(swarm_metric_summary(db, s, 0, 100, &sl, err));
+        OK(swarm_metric_summary(db, s, 0, 100, &sl, err));
         assert_int_equal(sl.n, 1);
         assert_string_equal(sl.v[0].metric_type, s);
         assert_string_equal(sl.v[0].unit, s);
 
-        /* injection strings where ids go: nothing matches, nothing breaks */
+        /* injection strings where ids go are not uuids: refused before any
+         * backend sees them, and nothing breaks */
+        dal_error ie = {0}, *err = &ie;
         swarm_task_list tl = {0, NULL};
-        CHECK(swarm_task_by_agent(db, s, &tl, err));
+        assert_int_equal(swarm_task_by_agent(db, s, &tl, err), DAL_ERR_INVALID);
+        assert_non_null(strstr(ie.message, "agent_id"));
         assert_int_equal(tl.n, 0);
         swarm_message_list msl = {0, NULL};
-        CHECK(swarm_message_between(db, s, a.id, 5, &msl, err));
+        assert_int_equal(swarm_message_between(db, s, a.id, 5, &msl, err), DAL_ERR_INVALID);
         assert_int_equal(msl.n, 0);
-        CHECK(swarm_message_unread(db, s, &msl, err));
+        assert_int_equal(swarm_message_unread(db, s, &msl, err), DAL_ERR_INVALID);
         assert_int_equal(msl.n, 0);
-        CHECK(swarm_event_by_agent(db, s, 5, &el, err));
-        assert_int_equal(el.n, 0);
-        bool claimed = true;
-        CHECK(swarm_task_claim(db, s, a.id, &claimed, err));
+        assert_int_equal(swarm_event_by_agent(db, s, 5, &el, err), DAL_ERR_INVALID);
+        assert_int_equal(el.n, 1); /* unchanged: the by_type result from above */
+        bool claimed = false;
+        assert_int_equal(swarm_task_claim(db, s, a.id, &claimed, err), DAL_ERR_INVALID);
         assert_false(claimed);
-        CHECK(swarm_agent_get(db, s, &ao, &found, err));
-        assert_false(found);
-        CHECK(swarm_agent_delete(db, s, err));
+        found = true;
+        assert_int_equal(swarm_agent_get(db, s, &ao, &found, err), DAL_ERR_INVALID);
+        assert_true(found); /* untouched */
+        found = false;
+        assert_int_equal(swarm_agent_delete(db, s, err), DAL_ERR_INVALID);
 
         swarm_agent_clear(&a);
         swarm_agent_clear(&ao);
@@ -1288,11 +1293,11 @@ static void test_injection_strings_are_data(void **state)
     /* every table is still there, with every row */
     assert_int_equal(agent_count(db), (int64_t)N_INJECTIONS);
     int64_t n = 0;
-    CHECK(swarm_task_count(db, &n, err));
+    OK(swarm_task_count(db, &n, err));
     assert_int_equal(n, (int64_t)N_INJECTIONS);
-    CHECK(swarm_event_count(db, &n, err));
+    OK(swarm_event_count(db, &n, err));
     assert_int_equal(n, (int64_t)N_INJECTIONS);
-    CHECK(swarm_message_count(db, &n, err));
+    OK(swarm_message_count(db, &n, err));
     assert_int_equal(n, (int64_t)N_INJECTIONS);
 }
 
@@ -1308,19 +1313,19 @@ static void test_unicode(void **state)
         agent_make(&a[i], i, names[i], i);
         assert_true(dal_text_list_push(&a[i].capabilities, names[i]));
         cJSON_AddStringToObject(a[i].metadata, names[i], names[i]);
-        CHECK(swarm_agent_insert(db, &a[i], err));
+        OK(swarm_agent_insert(db, &a[i], err));
         bool found = false;
-        CHECK(swarm_agent_get(db, a[i].id, &out, &found, err));
+        OK(swarm_agent_get(db, a[i].id, &out, &found, err));
         assert_true(swarm_agent_equal(&a[i], &out));
         assert_string_equal(out.name, names[i]);
     }
     swarm_event e;
     event_make(&e, 1, names[2], NULL, 5);
-    CHECK(swarm_event_insert(db, &e, err));
+    OK(swarm_event_insert(db, &e, err));
     swarm_event_list l = {0, NULL};
-    CHECK(swarm_event_by_type(db, names[2], 5, &l, err));
+    OK(swarm_event_by_type(db, names[2], 5, &l, err));
     assert_int_equal(l.n, 1);
-    CHECK(swarm_event_by_type(db, names[1], 5, &l, err));
+    OK(swarm_event_by_type(db, names[1], 5, &l, err));
     assert_int_equal(l.n, 0);
     swarm_event_list_free(&l);
     swarm_event_clear(&e);
@@ -1337,30 +1342,30 @@ static void test_upsert(void **state)
     swarm_db *db = *state;
     swarm_agent a, out;
     agent_make(&a, 1, "first", 10);
-    CHECK(swarm_agent_upsert(db, &a, err)); /* inserts */
+    OK(swarm_agent_upsert(db, &a, err)); /* inserts */
     assert_int_equal(agent_count(db), 1);
     assert_true(dal_strset(&a.name, "second"));
     a.status = SWARM_AGENT_STATUS_PAUSED;
-    CHECK(swarm_agent_upsert(db, &a, err)); /* replaces */
+    OK(swarm_agent_upsert(db, &a, err)); /* replaces */
     assert_int_equal(agent_count(db), 1);
     swarm_agent_init(&out);
     bool found = false;
-    CHECK(swarm_agent_get(db, a.id, &out, &found, err));
+    OK(swarm_agent_get(db, a.id, &out, &found, err));
     assert_string_equal(out.name, "second");
     assert_int_equal(out.status, SWARM_AGENT_STATUS_PAUSED);
     assert_int_equal(out.created_at, 10);
     /* events: the sequence is assigned on insert only */
     swarm_event e;
     event_make(&e, 1, "x", NULL, 1);
-    CHECK(swarm_event_upsert(db, &e, err));
+    OK(swarm_event_upsert(db, &e, err));
     assert_int_equal(e.sequence, 1);
     assert_true(dal_strset(&e.event_type, "y"));
     e.sequence = 50;
-    CHECK(swarm_event_upsert(db, &e, err));
+    OK(swarm_event_upsert(db, &e, err));
     assert_int_equal(e.sequence, 1);
     swarm_event e2;
     event_make(&e2, 2, "z", NULL, 1);
-    CHECK(swarm_event_upsert(db, &e2, err));
+    OK(swarm_event_upsert(db, &e2, err));
     assert_int_equal(e2.sequence, 2);
     swarm_agent_clear(&a);
     swarm_agent_clear(&out);
@@ -1379,7 +1384,7 @@ static void test_insert_many_atomic(void **state)
     assert_int_equal(swarm_agent_insert_many(db, a, 3, &err), DAL_ERR_CONSTRAINT);
     assert_int_equal(agent_count(db), 0);
     uuid_n(a[2].id, 3);
-    CHECK(swarm_agent_insert_many(db, a, 3, err));
+    OK(swarm_agent_insert_many(db, a, 3, err));
     assert_int_equal(agent_count(db), 3);
     /* a bad reference in the middle of a batch: none of it */
     char ghost[DAL_UUID_SIZE];
@@ -1391,7 +1396,7 @@ static void test_insert_many_atomic(void **state)
     memcpy(t[1].assigned_to, ghost, DAL_UUID_SIZE);
     assert_int_equal(swarm_task_insert_many(db, t, 3, &err), DAL_ERR_CONSTRAINT);
     int64_t n = -1;
-    CHECK(swarm_task_count(db, &n, err));
+    OK(swarm_task_count(db, &n, err));
     assert_int_equal(n, 0);
     /* events: no sequence value is used up by the failed batch's rows */
     swarm_event e[2];
@@ -1400,11 +1405,11 @@ static void test_insert_many_atomic(void **state)
     assert_int_equal(swarm_event_insert_many(db, e, 2, &err), DAL_ERR_CONSTRAINT);
     assert_int_equal(e[1].sequence, 0);
     e[0].has_agent_id = false;
-    CHECK(swarm_event_insert_many(db, e, 2, err));
+    OK(swarm_event_insert_many(db, e, 2, err));
     assert_true(e[0].sequence >= 1);
     assert_int_equal(e[1].sequence, e[0].sequence + 1);
     /* zero rows: fine */
-    CHECK(swarm_agent_insert_many(db, a, 0, err));
+    OK(swarm_agent_insert_many(db, a, 0, err));
     clear_agents(a, 3);
     for (int i = 0; i < 3; i++)
         swarm_task_clear(&t[i]);
@@ -1417,14 +1422,14 @@ static void test_maintenance(void **state)
     swarm_db *db = *state;
     swarm_agent a[20];
     seed_agents(db, a, 20);
-    CHECK(swarm_checkpoint(db, err));
-    CHECK(swarm_vacuum(db, err));
+    OK(swarm_checkpoint(db, err));
+    OK(swarm_vacuum(db, err));
     uint64_t bytes = 0;
-    CHECK(swarm_storage_size(db, &bytes, err));
+    OK(swarm_storage_size(db, &bytes, err));
     if (backend_is("sqlite"))
         assert_true(bytes > 0);
     dal_pool_status st;
-    CHECK(swarm_pool_status(db, &st, err));
+    OK(swarm_pool_status(db, &st, err));
     if (backend_is("sqlite")) {
         assert_true(st.max >= 1);
         assert_int_equal(st.active, 0);

@@ -15,32 +15,7 @@
 #include "dal_memory.h"
 #include "mem_internal.h"
 #include "mem_test_model.h"
-
-#define OK(call)                                                                                                  \
-    do {                                                                                                          \
-        dal_error e_ = {0};                                                                                       \
-        dal_error *err = &e_;                                                                                     \
-        dal_code rc_ = (call);                                                                                    \
-        if (rc_ != DAL_OK)                                                                                        \
-            fail_msg("%s: %s (%s)", #call, e_.message, dal_code_name(rc_));                                       \
-    } while (0)
-
-/* Runs call (which uses `err`), expects code, and leaves the message in msg. */
-#define EXPECT(code, msg, call)                                                                                   \
-    do {                                                                                                          \
-        dal_error e_ = {0};                                                                                       \
-        dal_error *err = &e_;                                                                                     \
-        dal_code rc_ = (call);                                                                                    \
-        if (rc_ != (code))                                                                                        \
-            fail_msg("%s: got %s (%s), want %s", #call, dal_code_name(rc_), e_.message, dal_code_name(code));     \
-        snprintf(msg, sizeof msg, "%s", e_.message);                                                              \
-    } while (0)
-
-static inline void assert_has(const char *hay, const char *needle)
-{
-    if (strstr(hay, needle) == NULL)
-        fail_msg("'%s' does not contain '%s'", hay, needle);
-}
+#include "test_util.h"
 
 /* A fixed uuid whose text order follows n. */
 static inline void uuid_n(char out[DAL_UUID_SIZE], unsigned n)

@@ -17,15 +17,7 @@
 
 #include "dal_memory.h"
 #include "swarm/swarm.h"
-
-#define OK(call)                                                                                                  \
-    do {                                                                                                          \
-        dal_error e_ = {0};                                                                                       \
-        dal_error *err = &e_;                                                                                     \
-        dal_code rc_ = (call);                                                                                    \
-        if (rc_ != DAL_OK)                                                                                        \
-            fail_msg("%s: %s (%s)", #call, e_.message, dal_code_name(rc_));                                       \
-    } while (0)
+#include "test_util.h"
 
 enum { AGENTS = 4 };
 

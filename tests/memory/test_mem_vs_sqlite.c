@@ -12,6 +12,7 @@
  * therefore compares @sequence values (and sums of them) only up to the
  * first rollback.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -355,11 +356,42 @@ static void test_differential_transactions(void **state)
     dal_close(p.sql);
 }
 
+/* An optional real set to NaN or an infinity: SQLite used to store it as
+ * absent (NaN) and memory kept it. Both refuse it now, naming the field, and
+ * leave the row (and the table) as they were. */
+static void test_optional_real_not_finite(void **state)
+{
+    (void)state;
+    const double bad[] = {NAN, INFINITY, -INFINITY};
+    pair p = {open_db("memory:"), open_db("sqlite::memory:")};
+    populate(&p);
+    dal_db *dbs[2] = {p.mem, p.sql};
+    for (int b = 0; b < 2; b++) {
+        for (int i = 0; i < 3; i++) {
+            m_task t;
+            rand_task(&t, 900 + (unsigned)i);
+            t.has_score = true;
+            t.score = bad[i];
+            dal_error e = {0};
+            assert_int_equal(dal_insert(dbs[b], &m_task_model, &t, &e), DAL_ERR_INVALID);
+            assert_non_null(strstr(e.message, "Task.score"));
+            assert_true(t.has_score);
+            assert_true(isnan(t.score) == isnan(bad[i]));
+            assert_int_equal(dal_upsert(dbs[b], &m_task_model, &t, &e), DAL_ERR_INVALID);
+            dal_record_clear(&m_task_model, &t);
+        }
+    }
+    same_tables(&p, "refused non-finite scores");
+    dal_close(p.mem);
+    dal_close(p.sql);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_differential),
         cmocka_unit_test(test_differential_transactions),
+        cmocka_unit_test(test_optional_real_not_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
  * queries read (counted, not timed).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -1058,11 +1059,16 @@ static void test_concurrent_mix(void **state)
  * each pair in one transaction (committed, or every fourth rolled back),
  * while readers on their own handles count without one; every count is even.
  * This drives the lock's one-atomic reader path against writers that hold it
- * across calls. A transaction begun on one thread is then ended on another. */
+ * across calls. A transaction begun on one thread is then ended on another.
+ * Nothing here depends on how the threads are scheduled: the writers start
+ * once every reader has counted once, each reader counts at least once more
+ * after that, and an odd count is wrong whenever it is seen. */
 typedef struct pair_arg {
     dal_db *db;
     int id;
     atomic_int *stop;
+    atomic_int *ready;          /* readers that have counted once */
+    int readers;
     long failures, odd, reads;
 } pair_arg;
 
@@ -1070,6 +1076,8 @@ static void *pair_writer(void *p)
 {
     pair_arg *a = p;
     dal_error err = {0};
+    while (atomic_load(a->ready) < a->readers)
+        sched_yield();
     for (unsigned i = 0; i < 400; i++) {
         dal_tx *tx = dal_begin(a->db, &err);
         if (tx == NULL) {
@@ -1095,14 +1103,17 @@ static void *pair_reader(void *p)
 {
     pair_arg *a = p;
     dal_error err = {0};
-    while (!atomic_load(a->stop)) {
+    bool stopping = false;
+    do {
+        stopping = atomic_load(a->stop); /* read before the count: one more after stop */
         int64_t n;
         if (dal_count(a->db, &m_owner_model, &n, &err) != DAL_OK)
             a->failures++;
         else if (n % 2 != 0)
             a->odd++;
-        a->reads++;
-    }
+        if (a->reads++ == 0)
+            atomic_fetch_add(a->ready, 1);
+    } while (!stopping);
     return NULL;
 }
 
@@ -1116,11 +1127,11 @@ static void test_readers_never_see_half_a_tx(void **state)
 {
     (void)state;
     enum { WRITERS = 2, READERS = 3 };
-    atomic_int stop = 0;
+    atomic_int stop = 0, ready = 0;
     pair_arg args[WRITERS + READERS];
     pthread_t th[WRITERS + READERS];
     for (int i = 0; i < WRITERS + READERS; i++) {
-        args[i] = (pair_arg){open_db("memory:pairs"), i, &stop, 0, 0, 0};
+        args[i] = (pair_arg){open_db("memory:pairs"), i, &stop, &ready, READERS, 0, 0, 0};
         assert_int_equal(pthread_create(&th[i], NULL, i < WRITERS ? pair_writer : pair_reader, &args[i]), 0);
     }
     for (int i = 0; i < WRITERS; i++)
@@ -1128,7 +1139,7 @@ static void test_readers_never_see_half_a_tx(void **state)
     atomic_store(&stop, 1);
     for (int i = WRITERS; i < WRITERS + READERS; i++) {
         pthread_join(th[i], NULL);
-        assert_true(args[i].reads > 0);
+        assert_true(args[i].reads >= 2); /* once before the writers, once after */
         assert_int_equal(args[i].odd, 0);
     }
     for (int i = 0; i < WRITERS + READERS; i++)

@@ -41,6 +41,7 @@ static void test_code_names(void **state)
     assert_string_equal(dal_code_name(DAL_ERR_INVALID), "invalid");
     assert_string_equal(dal_code_name(DAL_ERR_NOMEM), "nomem");
     assert_string_equal(dal_code_name(DAL_ERR_OTHER), "other");
+    assert_string_equal(dal_code_name(DAL_ERR_BUSY), "busy");
     assert_string_equal(dal_code_name((dal_code)99), "unknown");
 }
 
@@ -106,8 +107,16 @@ static void test_error_prefix(void **state)
     big[sizeof big - 1] = '\0';
     dal_set_error(&err, DAL_ERR_OTHER, "tail");
     dal_error_prefix(&err, "%s", big);
+    /* the context is cut, never the cause */
     assert_int_equal(strlen(err.message), DAL_ERROR_MESSAGE_SIZE - 1);
-    assert_string_equal(err.message + strlen(err.message) - 3, "...");
+    assert_string_equal(err.message + strlen(err.message) - 9, "...: tail");
+
+    /* a cause that fills the message alone keeps it (no room for context) */
+    dal_set_error(&err, DAL_ERR_OTHER, "%s", big);
+    char cause[DAL_ERROR_MESSAGE_SIZE];
+    memcpy(cause, err.message, sizeof cause);
+    dal_error_prefix(&err, "context");
+    assert_string_equal(err.message, cause);
 
     dal_error_clear(&err);
     assert_int_equal(err.code, DAL_OK);

@@ -234,8 +234,8 @@ static void test_oom_field_set(void **state)
     (void)state;
     t_thing t;
     fixture_fill(&t);
-    const dal_field *texts = &t_thing_fields[T_F_TEXTS];
-    const dal_field *meta = &t_thing_fields[T_F_META];
+    const dal_field *texts = &t_thing_model.fields[T_THING_F_TEXTS];
+    const dal_field *meta = &t_thing_model.fields[T_THING_F_META];
     static const char *const words[] = {"a", "b", "c", "d"};
     dal_value list = {DAL_TEXT, false, true, {.list = {4, (void *)words}}};
     dal_value json = {DAL_TEXT, false, false, {.s = "{\"x\":[1,2,{\"y\":\"z\"}]}"}};

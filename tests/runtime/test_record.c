@@ -19,7 +19,7 @@ static const dal_model *M = &t_thing_model;
 
 static const dal_field *field(int i)
 {
-    return &t_thing_fields[i];
+    return &t_thing_model.fields[i];
 }
 
 static char *to_json(const t_thing *t)
@@ -386,7 +386,7 @@ static void test_equal_sees_every_field(void **state)
     (void)state;
     t_thing a, b;
     fixture_fill(&a);
-    for (int i = 0; i < T_N_FIELDS; i++) {
+    for (int i = 0; i < T_THING_FIELD_COUNT; i++) {
         dal_record_init(M, &b);
         assert_int_equal(dal_record_copy(M, &b, &a, NULL), DAL_OK);
         assert_true(dal_record_equal(M, &a, &b));
@@ -468,7 +468,7 @@ static void test_to_json_exact(void **state)
     cJSON *j = dal_record_to_cjson(M, &t);
     assert_non_null(j);
     assert_true(json_is(j, fixture_json));
-    assert_ptr_not_equal(j->child->string, t_thing_fields[0].name);
+    assert_ptr_not_equal(j->child->string, t_thing_model.fields[0].name);
     assert_false(j->child->type & cJSON_StringIsConst);
     cJSON_Delete(j);
     assert_null(dal_record_to_cjson(M, NULL));
@@ -790,140 +790,140 @@ static void test_field_access(void **state)
     fixture_fill(&t);
     dal_error err;
     /* presence */
-    assert_true(dal_field_present(field(T_F_NAME), &t));
-    assert_false(dal_field_present(field(T_F_NOTE), &t));
-    assert_true(dal_field_present(field(T_F_OPT_INT), &t));
-    assert_false(dal_field_present(field(T_F_OPT_I32), &t));
-    assert_false(dal_field_present(field(T_F_OPT_TAGS), &t));
-    assert_true(dal_field_present(field(T_F_OPT_META), &t));
-    assert_true(dal_field_present(field(T_F_TEXTS), &t));
-    assert_true(dal_field_present(field(T_F_EXTRA), &t)); /* required json null is a value */
+    assert_true(dal_field_present(field(T_THING_F_NAME), &t));
+    assert_false(dal_field_present(field(T_THING_F_NOTE), &t));
+    assert_true(dal_field_present(field(T_THING_F_OPT_INT), &t));
+    assert_false(dal_field_present(field(T_THING_F_OPT_I32), &t));
+    assert_false(dal_field_present(field(T_THING_F_OPT_TAGS), &t));
+    assert_true(dal_field_present(field(T_THING_F_OPT_META), &t));
+    assert_true(dal_field_present(field(T_THING_F_TEXTS), &t));
+    assert_true(dal_field_present(field(T_THING_F_EXTRA), &t)); /* required json null is a value */
     assert_false(dal_field_present(NULL, &t));
-    assert_ptr_equal(dal_field_ptr(field(T_F_SEQ), &t), &t.seq);
-    assert_ptr_equal(dal_field_cptr(field(T_F_LEVELS), &t), &t.levels);
-    assert_null(dal_field_ptr(field(T_F_SEQ), NULL));
+    assert_ptr_equal(dal_field_ptr(field(T_THING_F_SEQ), &t), &t.seq);
+    assert_ptr_equal(dal_field_cptr(field(T_THING_F_LEVELS), &t), &t.levels);
+    assert_null(dal_field_ptr(field(T_THING_F_SEQ), NULL));
 
     /* values */
-    dal_value v = dal_field_value(field(T_F_SEQ), &t);
+    dal_value v = dal_field_value(field(T_THING_F_SEQ), &t);
     assert_int_equal(v.type, DAL_U64);
     assert_false(v.is_null);
     assert_true(v.as.u == UINT64_MAX);
-    v = dal_field_value(field(T_F_COUNT), &t);
+    v = dal_field_value(field(T_THING_F_COUNT), &t);
     assert_true(v.as.i == INT64_MIN);
-    v = dal_field_value(field(T_F_LEVEL), &t);
+    v = dal_field_value(field(T_THING_F_LEVEL), &t);
     assert_int_equal(v.as.i, T_LEVEL_BELOW);
-    v = dal_field_value(field(T_F_ID), &t);
+    v = dal_field_value(field(T_THING_F_ID), &t);
     assert_string_equal(v.as.s, "0190a6b2-7c1e-7abc-8def-0123456789ab");
-    v = dal_field_value(field(T_F_OPT_I32), &t);
+    v = dal_field_value(field(T_THING_F_OPT_I32), &t);
     assert_true(v.is_null);
-    v = dal_field_value(field(T_F_EXTRA), &t);
+    v = dal_field_value(field(T_THING_F_EXTRA), &t);
     assert_false(v.is_null);
     assert_true(cJSON_IsNull(v.as.json));
-    v = dal_field_value(field(T_F_LABEL), &t);
+    v = dal_field_value(field(T_THING_F_LABEL), &t);
     assert_string_equal(v.as.s, "");
-    v = dal_field_value(field(T_F_STAMPS), &t);
+    v = dal_field_value(field(T_THING_F_STAMPS), &t);
     assert_true(v.is_list);
     assert_int_equal(v.as.list.n, 2);
     assert_ptr_equal(v.as.list.v, t.stamps.v);
-    v = dal_field_value(field(T_F_FLAG), &t);
+    v = dal_field_value(field(T_THING_F_FLAG), &t);
     assert_int_equal(v.as.i, 0);
 
     /* set: conversions and validation */
     dal_value in = {DAL_TEXT, false, false, {.s = "active"}};
-    assert_int_equal(dal_field_set(field(T_F_COLOR), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_COLOR), &t, &in, &err), DAL_ERR_SERIALIZATION);
     assert_string_equal(err.message, "color: unknown Color member \"active\"");
     in.as.s = "blue_sky";
-    assert_int_equal(dal_field_set(field(T_F_COLOR), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_COLOR), &t, &in, &err), DAL_OK);
     assert_int_equal(t.color, T_COLOR_BLUE_SKY);
     in = (dal_value){DAL_INT, false, false, {.i = 2}};
-    assert_int_equal(dal_field_set(field(T_F_LEVEL), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_LEVEL), &t, &in, &err), DAL_ERR_SERIALIZATION);
     assert_string_equal(err.message, "level: 2 is not a Level value");
     in.as.i = 1000;
-    assert_int_equal(dal_field_set(field(T_F_LEVEL), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_LEVEL), &t, &in, &err), DAL_OK);
     assert_int_equal(t.level, T_LEVEL_HIGH);
     in = (dal_value){DAL_INT, false, false, {.i = -1}};
-    assert_int_equal(dal_field_set(field(T_F_RETRIES), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_RETRIES), &t, &in, &err), DAL_ERR_SERIALIZATION);
     assert_int_equal(t.retries, UINT32_MAX);
     in.as.i = 5;
-    assert_int_equal(dal_field_set(field(T_F_RETRIES), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_RETRIES), &t, &in, &err), DAL_OK);
     assert_int_equal(t.retries, 5);
     in = (dal_value){DAL_INT, false, false, {.i = INT64_MIN}};
-    assert_int_equal(dal_field_set(field(T_F_SEQ), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_SEQ), &t, &in, &err), DAL_ERR_SERIALIZATION);
     in = (dal_value){DAL_U64, false, false, {.u = UINT64_MAX}};
-    assert_int_equal(dal_field_set(field(T_F_COUNT), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_COUNT), &t, &in, &err), DAL_ERR_SERIALIZATION);
     assert_true(t.count == INT64_MIN);
     in = (dal_value){DAL_REAL, false, false, {.d = 2.0}};
-    assert_int_equal(dal_field_set(field(T_F_COUNT), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_COUNT), &t, &in, &err), DAL_OK);
     assert_int_equal(t.count, 2);
     in.as.d = 2.5;
-    assert_int_equal(dal_field_set(field(T_F_COUNT), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_COUNT), &t, &in, &err), DAL_ERR_SERIALIZATION);
     in = (dal_value){DAL_TEXT, false, false, {.s = "0190A6B2-7C1E-7ABC-8DEF-0123456789AF"}};
-    assert_int_equal(dal_field_set(field(T_F_OPT_UUID), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_OPT_UUID), &t, &in, &err), DAL_OK);
     assert_string_equal(t.opt_uuid, "0190a6b2-7c1e-7abc-8def-0123456789af");
     in.as.s = "nope";
-    assert_int_equal(dal_field_set(field(T_F_OPT_UUID), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_OPT_UUID), &t, &in, &err), DAL_ERR_SERIALIZATION);
     assert_string_equal(t.opt_uuid, "0190a6b2-7c1e-7abc-8def-0123456789af");
     in = (dal_value){DAL_TEXT, false, false, {.s = "2024-01-01T00:00:00+01:00"}};
-    assert_int_equal(dal_field_set(field(T_F_DUE), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_DUE), &t, &in, &err), DAL_OK);
     assert_int_equal(t.due, INT64_C(1704063600000000));
     in = (dal_value){DAL_TEXT, false, false, {.s = "{\"a\":1}"}};
-    assert_int_equal(dal_field_set(field(T_F_TAGS), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_TAGS), &t, &in, &err), DAL_ERR_SERIALIZATION);
     assert_string_equal(err.message, "tags[\"a\"]: expected a string, got 1");
     assert_true(json_is(t.tags, "{\"k\":\"v\",\"empty\":\"\"}"));
     in.as.s = "{\"a\":";
-    assert_int_equal(dal_field_set(field(T_F_META), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_META), &t, &in, &err), DAL_ERR_SERIALIZATION);
     assert_string_equal(err.message, "meta: invalid JSON at offset 5: expected a value, got end of input");
     in.as.s = "[1,2]";
-    assert_int_equal(dal_field_set(field(T_F_PAYLOAD), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_PAYLOAD), &t, &in, &err), DAL_OK);
     assert_true(json_is(t.payload, "[1,2]"));
     cJSON *obj = fixture_parse("{\"z\":\"y\"}");
     in = (dal_value){DAL_MAP_TEXT, false, false, {.json = obj}};
-    assert_int_equal(dal_field_set(field(T_F_TAGS), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_TAGS), &t, &in, &err), DAL_OK);
     assert_ptr_not_equal(t.tags, obj);
     assert_true(json_is(t.tags, "{\"z\":\"y\"}"));
     cJSON_Delete(obj);
 
     /* null: optional becomes absent; required is refused (json takes null) */
     in = (dal_value){DAL_INT, true, false, {.i = 0}};
-    assert_int_equal(dal_field_set(field(T_F_OPT_INT), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_OPT_INT), &t, &in, &err), DAL_OK);
     assert_false(t.has_opt_int);
-    assert_int_equal(dal_field_set(field(T_F_COUNT), &t, &in, &err), DAL_ERR_INVALID);
+    assert_int_equal(dal_field_set(field(T_THING_F_COUNT), &t, &in, &err), DAL_ERR_INVALID);
     in.type = DAL_JSON;
-    assert_int_equal(dal_field_set(field(T_F_PAYLOAD), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_PAYLOAD), &t, &in, &err), DAL_OK);
     assert_null(t.payload);
     in.type = DAL_TEXT;
-    assert_int_equal(dal_field_set(field(T_F_NOTE), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_NOTE), &t, &in, &err), DAL_OK);
     assert_null(t.note);
     in = (dal_value){DAL_TEXT, false, false, {.s = "set"}};
-    assert_int_equal(dal_field_set(field(T_F_NOTE), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_NOTE), &t, &in, &err), DAL_OK);
     assert_string_equal(t.note, "set");
     in = (dal_value){DAL_INT, false, false, {.i = 9}};
-    assert_int_equal(dal_field_set(field(T_F_OPT_I32), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_OPT_I32), &t, &in, &err), DAL_OK);
     assert_true(t.has_opt_i32 && t.opt_i32 == 9);
 
     /* lists: element conversion and validation, all or nothing */
     static const int64_t levels[] = {-3, 5, 5};
     in = (dal_value){DAL_INT, false, true, {.list = {3, (void *)levels}}};
-    assert_int_equal(dal_field_set(field(T_F_LEVELS), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_LEVELS), &t, &in, &err), DAL_OK);
     assert_int_equal(t.levels.n, 3);
     assert_int_equal(t.levels.v[1], T_LEVEL_MID);
     static const int64_t bad_levels[] = {-3, 4};
     in.as.list = (dal_list){2, (void *)bad_levels};
-    assert_int_equal(dal_field_set(field(T_F_LEVELS), &t, &in, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_field_set(field(T_THING_F_LEVELS), &t, &in, &err), DAL_ERR_SERIALIZATION);
     assert_string_equal(err.message, "levels[1]: 4 is not a Level value");
     assert_int_equal(t.levels.n, 3);
     static const char *const words[] = {"x", "żółw"};
     in = (dal_value){DAL_TEXT, false, true, {.list = {2, (void *)words}}};
-    assert_int_equal(dal_field_set(field(T_F_TEXTS), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_TEXTS), &t, &in, &err), DAL_OK);
     assert_int_equal(t.texts.n, 2);
     assert_string_equal(t.texts.v[1], "żółw");
     assert_ptr_not_equal(t.texts.v[1], words[1]);
     in = (dal_value){DAL_TEXT, false, false, {.s = "x"}};
-    assert_int_equal(dal_field_set(field(T_F_TEXTS), &t, &in, &err), DAL_ERR_INVALID);
+    assert_int_equal(dal_field_set(field(T_THING_F_TEXTS), &t, &in, &err), DAL_ERR_INVALID);
     in.is_list = true;
     in.as.list = (dal_list){0, NULL};
-    assert_int_equal(dal_field_set(field(T_F_NAME), &t, &in, &err), DAL_ERR_INVALID);
-    assert_int_equal(dal_field_set(field(T_F_TEXTS), &t, &in, &err), DAL_OK);
+    assert_int_equal(dal_field_set(field(T_THING_F_NAME), &t, &in, &err), DAL_ERR_INVALID);
+    assert_int_equal(dal_field_set(field(T_THING_F_TEXTS), &t, &in, &err), DAL_OK);
     assert_int_equal(t.texts.n, 0);
     assert_null(t.texts.v);
     assert_int_equal(dal_field_set(NULL, &t, &in, &err), DAL_ERR_INVALID);
@@ -933,25 +933,25 @@ static void test_field_access(void **state)
 static void test_aggregate_row(void **state)
 {
     (void)state;
-    t_summary s;
-    dal_record_init(&t_summary_model, &s);
+    t_thing_summary_row s;
+    dal_record_init(&t_thing_summary_row_model, &s);
     assert_int_equal(s.color, T_COLOR_RED);
     assert_false(s.has_avg);
     s.color = T_COLOR_BLUE_SKY;
     s.samples = 3;
-    char *text = dal_record_to_json(&t_summary_model, &s);
+    char *text = dal_record_to_json(&t_thing_summary_row_model, &s);
     assert_string_equal(text, "{\"color\":\"blue_sky\",\"samples\":3,\"avg\":null}");
     free(text);
-    t_summary back;
-    dal_record_init(&t_summary_model, &back);
+    t_thing_summary_row back;
+    dal_record_init(&t_thing_summary_row_model, &back);
     dal_error err;
-    assert_int_equal(dal_record_from_json(&t_summary_model, &back, "{\"color\":\"green\",\"samples\":2,\"avg\":1.25}",
+    assert_int_equal(dal_record_from_json(&t_thing_summary_row_model, &back, "{\"color\":\"green\",\"samples\":2,\"avg\":1.25}",
                                           &err), DAL_OK);
     assert_true(back.has_avg && back.avg == 1.25);
-    assert_int_equal(dal_record_from_json(&t_summary_model, &back, "{\"color\":\"green\"}", &err),
+    assert_int_equal(dal_record_from_json(&t_thing_summary_row_model, &back, "{\"color\":\"green\"}", &err),
                      DAL_ERR_SERIALIZATION);
     assert_string_equal(err.message, "Thing.summary.samples: missing required field");
-    dal_record_clear(&t_summary_model, &back);
+    dal_record_clear(&t_thing_summary_row_model, &back);
 }
 
 static void test_list_free(void **state)

@@ -95,7 +95,7 @@ static void item_make(t_item *it, const char *name, int64_t qty)
     assert_true(dal_strset(&it->name, name));
     it->qty = qty;
     it->price = 1.5;
-    it->color = COLOR_RED;
+    it->color = T_COLOR_RED;
     it->data = cJSON_CreateObject();
 }
 
@@ -162,8 +162,8 @@ static void test_roundtrip_every_type(void **state)
     a.price = -0.125;
     a.flag = true;
     a.ts = -123456789012345; /* before 1970 */
-    a.color = COLOR_BLUE;
-    a.level = LEVEL_HIGH;
+    a.color = T_COLOR_BLUE;
+    a.level = T_LEVEL_HIGH;
     cJSON_Delete(a.data);
     const char *json = "{\"n\":9007199254740993,\"s\":\"\\\" OR 1=1 --\",\"a\":[1,null,true]}";
     assert_int_equal(dal_json_parse(json, strlen(json), &a.data, &err), DAL_OK);
@@ -176,8 +176,8 @@ static void test_roundtrip_every_type(void **state)
     a.small = -2147483647 - 1;
     a.count = 4294967295u;
     a.levels.v = malloc(2 * sizeof(int));
-    a.levels.v[0] = LEVEL_HIGH;
-    a.levels.v[1] = LEVEL_LOW;
+    a.levels.v[0] = T_LEVEL_HIGH;
+    a.levels.v[1] = T_LEVEL_LOW;
     a.levels.n = 2;
     insert_ok(db, &a);
     assert_int_equal(a.seq, 1);
@@ -194,7 +194,7 @@ static void test_roundtrip_every_type(void **state)
     assert_int_equal(b.count, 4294967295u);
     assert_int_equal(b.small, INT32_MIN);
     assert_int_equal(b.levels.n, 2);
-    assert_int_equal(b.levels.v[0], LEVEL_HIGH);
+    assert_int_equal(b.levels.v[0], T_LEVEL_HIGH);
     int64_t big = 0;
     assert_true(dal_json_int64(cJSON_GetObjectItem(b.data, "n"), &big));
     assert_int_equal(big, 9007199254740993);
@@ -417,14 +417,14 @@ static void test_queries(void **state)
     t_item it[N];
     const char *names[N] = {"alpha", "Beta", "gamma", "delta", "al%pha", "zeta"};
     const int64_t qty[N] = {5, 7, 5, 1, 9, 7};
-    const int colors[N] = {COLOR_RED, COLOR_RED, COLOR_RED, COLOR_GREEN, COLOR_BLUE, COLOR_GREEN};
+    const int colors[N] = {T_COLOR_RED, T_COLOR_RED, T_COLOR_RED, T_COLOR_GREEN, T_COLOR_BLUE, T_COLOR_GREEN};
     const double price[N] = {1.0, 2.0, 3.0, 4.0, 0.5, 0.25};
     for (int i = 0; i < N; i++) {
         item_make(&it[i], names[i], qty[i]);
         it[i].color = colors[i];
         it[i].price = price[i];
         it[i].ts = 1000 + i;
-        it[i].level = i % 2 ? LEVEL_HIGH : LEVEL_LOW;
+        it[i].level = i % 2 ? T_LEVEL_HIGH : T_LEVEL_LOW;
         if (i >= 3) {
             it[i].has_due = true;
             it[i].due = 100 - i;
@@ -436,8 +436,8 @@ static void test_queries(void **state)
 
     /* order by qty desc, ties by id (uuid7 ids increase in insert order) */
     dal_list out = {0, NULL};
-    dal_value color = {.type = DAL_ENUM, .as.i = COLOR_RED};
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_BY_COLOR], &color, &out, &err), DAL_OK);
+    dal_value color = {.type = DAL_ENUM, .as.i = T_COLOR_RED};
+    assert_int_equal(dal_query_many(db, &t_item_by_color_query, &color, &out, &err), DAL_OK);
     assert_int_equal(out.n, 3);
     t_item *r = out.v;
     assert_string_equal(r[0].name, "Beta");
@@ -446,7 +446,7 @@ static void test_queries(void **state)
 
     /* LIKE is ASCII case-insensitive; limit and offset */
     dal_value args[3] = {text_value("%a%"), int_value(2), int_value(1)};
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_PAGE], args, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_page_query, args, &out, &err), DAL_OK);
     assert_int_equal(out.n, 2);
     r = out.v;
     assert_string_equal(r[0].name, "al%pha"); /* BINARY collation: "Beta" < "al%pha" < "alpha" */
@@ -454,11 +454,11 @@ static void test_queries(void **state)
     args[0] = text_value("b%");
     args[1] = int_value(10);
     args[2] = int_value(0);
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_PAGE], args, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_page_query, args, &out, &err), DAL_OK);
     assert_int_equal(out.n, 1);
     /* a LIKE pattern is data: "x'; --" matches nothing, breaks nothing */
     args[0] = text_value("x'); DROP TABLE items; --");
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_PAGE], args, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_page_query, args, &out, &err), DAL_OK);
     assert_int_equal(out.n, 0);
 
     /* IN with a list: one JSON parameter */
@@ -469,22 +469,22 @@ static void test_queries(void **state)
     dal_value list = {.type = DAL_UUID, .is_list = true};
     list.as.list.n = 3;
     list.as.list.v = ids;
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_WITH_IDS], &list, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_with_ids_query, &list, &out, &err), DAL_OK);
     assert_int_equal(out.n, 3);
     r = out.v;
     assert_string_equal(r[0].name, "delta");
     assert_string_equal(r[1].name, "alpha");
     assert_string_equal(r[2].name, "zeta");
     list.as.list.n = 0;
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_WITH_IDS], &list, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_with_ids_query, &list, &out, &err), DAL_OK);
     assert_int_equal(out.n, 0);
 
     /* integer-valued enum list */
-    int lv[1] = {LEVEL_HIGH};
+    int lv[1] = {T_LEVEL_HIGH};
     dal_value levels = {.type = DAL_ENUM, .is_list = true};
     levels.as.list.n = 1;
     levels.as.list.v = lv;
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_LEVELS_IN], &levels, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_levels_in_query, &levels, &out, &err), DAL_OK);
     assert_int_equal(out.n, 2); /* i = 3 (due 97), 5 (due 95) */
     r = out.v;
     assert_string_equal(r[0].name, "delta");
@@ -492,17 +492,17 @@ static void test_queries(void **state)
 
     /* an optional parameter: NULL matches the absent ones */
     dal_value note = text_value(NULL);
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_BY_NOTE], &note, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_by_note_query, &note, &out, &err), DAL_OK);
     assert_int_equal(out.n, 5);
     note = text_value("n");
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_BY_NOTE], &note, &out, &err), DAL_OK);
+    assert_int_equal(dal_query_many(db, &t_item_by_note_query, &note, &out, &err), DAL_OK);
     assert_int_equal(out.n, 1);
 
     /* -> one: at most one row */
     t_item one = {0};
     bool found = false;
     dal_value nm = text_value("gamma");
-    assert_int_equal(dal_query_one(db, &t_queries[TQ_FIRST_NAMED], &nm, &one, &found, &err), DAL_OK);
+    assert_int_equal(dal_query_one(db, &t_item_first_named_query, &nm, &one, &found, &err), DAL_OK);
     assert_true(found);
     assert_string_equal(one.name, "gamma");
 
@@ -510,7 +510,7 @@ static void test_queries(void **state)
     dal_value up[2] = {uuid_value(it[3].id), int_value(40)};
     int64_t changed = 0;
     int64_t before = dal_now_us();
-    assert_int_equal(dal_exec(db, &t_queries[TQ_RESTOCK], up, &changed, &err), DAL_OK);
+    assert_int_equal(dal_exec(db, &t_item_restock_query, up, &changed, &err), DAL_OK);
     assert_int_equal(changed, 1);
     dal_value key = uuid_value(it[3].id);
     assert_int_equal(dal_get(db, &t_item_model, &key, &one, &found, &err), DAL_OK);
@@ -518,38 +518,38 @@ static void test_queries(void **state)
     assert_true(one.flag);
     assert_true(one.ts >= before && one.ts <= dal_now_us());
     up[0] = uuid_value("00000000-0000-0000-0000-000000000000");
-    assert_int_equal(dal_exec(db, &t_queries[TQ_RESTOCK], up, &changed, &err), DAL_ERR_NOT_FOUND);
+    assert_int_equal(dal_exec(db, &t_item_restock_query, up, &changed, &err), DAL_ERR_NOT_FOUND);
     assert_int_equal(changed, 0);
 
     /* aggregate: group by color, order by count desc, ties by group asc */
     dal_value minq = int_value(0);
     dal_list stats = {0, NULL};
-    assert_int_equal(dal_aggregate(db, &t_queries[TQ_STATS], &minq, &stats, &err), DAL_OK);
+    assert_int_equal(dal_aggregate(db, &t_item_stats_query, &minq, &stats, &err), DAL_OK);
     assert_int_equal(stats.n, 3);
-    t_item_stats *s = stats.v;
-    assert_int_equal(s[0].color, COLOR_RED);
+    t_item_stats_row *s = stats.v;
+    assert_int_equal(s[0].color, T_COLOR_RED);
     assert_int_equal(s[0].n, 3);
     assert_int_equal(s[0].total, 17);
     assert_true(s[0].avg_price == 2.0);
     assert_int_equal(s[0].first, 1000);
     assert_string_equal(s[0].top, "gamma");
-    assert_int_equal(s[1].color, COLOR_GREEN);
+    assert_int_equal(s[1].color, T_COLOR_GREEN);
     assert_int_equal(s[1].n, 2);
     assert_int_equal(s[1].total, 47);
-    assert_int_equal(s[2].color, COLOR_BLUE);
+    assert_int_equal(s[2].color, T_COLOR_BLUE);
     assert_int_equal(s[2].n, 1);
-    dal_record_list_free(&t_stats_model, &stats);
+    dal_record_list_free(&t_item_stats_row_model, &stats);
 
     /* delete with and / not and a literal enum */
     dal_value maxp = {.type = DAL_REAL, .as.d = 1.0};
-    assert_int_equal(dal_exec(db, &t_queries[TQ_CHEAP], &maxp, &changed, &err), DAL_OK);
+    assert_int_equal(dal_exec(db, &t_item_cheap_query, &maxp, &changed, &err), DAL_OK);
     assert_int_equal(changed, 1); /* zeta (0.25, green); al%pha is blue */
 
     /* a query built at run time (id -1) runs and is cached by its SQL */
-    dal_query adhoc = t_queries[TQ_BY_COLOR];
+    dal_query adhoc = t_item_by_color_query;
     adhoc.name = "";
     adhoc.id = -1;
-    color.as.i = COLOR_GREEN;
+    color.as.i = T_COLOR_GREEN;
     for (int i = 0; i < 3; i++) {
         assert_int_equal(dal_query_many(db, &adhoc, &color, &out, &err), DAL_OK);
         assert_int_equal(out.n, 1);
@@ -594,7 +594,10 @@ static void test_pragmas_on_every_connection(void **state)
         assert_int_equal(raw_int(raw[i], "PRAGMA busy_timeout"), 4321);
         assert_int_equal(raw_int(raw[i], "PRAGMA foreign_keys"), 1);
         assert_int_equal(raw_int(raw[i], "PRAGMA temp_store"), 2);    /* MEMORY */
-        assert_int_equal(raw_int(raw[i], "PRAGMA wal_autocheckpoint"), 1000);
+        assert_int_equal(raw_int(raw[i], "PRAGMA journal_size_limit"), 4194304);
+        /* SQLite's automatic checkpoint is replaced by the backend's own
+         * commit hook (test_wal_bounded_and_checkpoint_report) */
+        assert_int_equal(raw_int(raw[i], "PRAGMA wal_autocheckpoint"), 0);
         assert_true(sqlite3_threadsafe() != 0);
     }
     for (int i = 0; i < 4; i++)
@@ -635,7 +638,9 @@ static void test_schema_record_and_mismatch(void **state)
     assert_non_null(c);
     assert_int_equal(raw_int(raw, "SELECT count(*) FROM schema_migrations"), 1);
     assert_int_equal(raw_int(raw, "SELECT version FROM schema_migrations"), 1);
-    assert_int_equal(raw_int(raw, "SELECT name = 't@v1' FROM schema_migrations"), 1);
+    char named[128];
+    snprintf(named, sizeof named, "SELECT name = 't@%s' FROM schema_migrations", t_schema.version);
+    assert_int_equal(raw_int(raw, named), 1);
     assert_int_equal(raw_int(raw, "SELECT abs(applied_at - (strftime('%s','now') * 1000000)) < 60000000 FROM "
                                   "schema_migrations"),
                      1);
@@ -652,7 +657,9 @@ static void test_schema_record_and_mismatch(void **state)
     snprintf(url, sizeof url, "sqlite:%s", path);
     assert_null(dal_open(&t_schema_v2, url, NULL, &err));
     assert_int_equal(err.code, DAL_ERR_MIGRATION);
-    assert_contains(err.message, "t@v1");
+    char v1[64];
+    snprintf(v1, sizeof v1, "t@%s", t_schema.version);
+    assert_contains(err.message, v1);
     assert_contains(err.message, "t@v2");
 
     /* nor does a tampered record */
@@ -660,7 +667,7 @@ static void test_schema_record_and_mismatch(void **state)
     assert_null(open_path(path, NULL, &err));
     assert_int_equal(err.code, DAL_ERR_MIGRATION);
     assert_contains(err.message, "t@tampered");
-    assert_contains(err.message, "t@v1");
+    assert_contains(err.message, v1);
 
     /* a database with tables of its own but no record */
     char other[300];
@@ -894,7 +901,7 @@ static void expect_bad_row(const char *path, dal_db *db, const char *id, const c
     dal_value list = {.type = DAL_UUID, .is_list = true};
     list.as.list.n = 1;
     list.as.list.v = ids;
-    assert_int_equal(dal_query_many(db, &t_queries[TQ_WITH_IDS], &list, &all, &err), DAL_ERR_SERIALIZATION);
+    assert_int_equal(dal_query_many(db, &t_item_with_ids_query, &list, &all, &err), DAL_ERR_SERIALIZATION);
     assert_contains(err.message, column);
 }
 
@@ -937,6 +944,45 @@ static void test_corrupt_values(void **state)
     dal_record_clear(&t_item_model, &a);
     dal_record_clear(&t_item_model, &b);
     dal_close(db);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Long paths: the message keeps its cause                                   */
+/* ------------------------------------------------------------------------ */
+
+static void test_long_path_keeps_cause(void **state)
+{
+    (void)state;
+    size_t n = 10000;
+    char *url = malloc(n + 64);
+    assert_non_null(url);
+    int k = snprintf(url, n + 64, "sqlite:/tmp/");
+    memset(url + k, 'p', n);
+    strcpy(url + k + n, ".db");
+    dal_error err = {0};
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_DATABASE);
+    assert_contains(err.message, "cannot open 'sqlite:/tmp/ppp");
+    assert_contains(err.message, strerror(ENAMETOOLONG));
+    assert_true(strlen(err.message) < DAL_ERROR_MESSAGE_SIZE);
+
+    /* a bad option after a long path: the option and the reason stay */
+    strcpy(url + k + n, ".db?busy_timeout_ms=soon");
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_INVALID);
+    assert_contains(err.message, "wants a whole number");
+    assert_contains(err.message, "'soon'");
+
+    /* a long directory path of short parts that does not exist */
+    k = snprintf(url, n + 64, "sqlite:/tmp/no-such-dir-dal");
+    for (size_t i = (size_t)k; i + 2 < n; i += 2)
+        memcpy(url + i, "/d", 2), url[i + 2] = '\0';
+    strcat(url, "/x.db");
+    assert_null(dal_open(&t_schema, url, NULL, &err));
+    assert_int_equal(err.code, DAL_ERR_DATABASE);
+    assert_true(strstr(err.message, strerror(ENAMETOOLONG)) != NULL ||
+                strstr(err.message, strerror(ENOENT)) != NULL);
+    free(url);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1021,7 +1067,7 @@ static void test_busy_retry(void **state)
     assert_int_equal(n, 1);
     dal_close(db);
 
-    /* held longer than busy_timeout: a database error that says so */
+    /* held longer than busy_timeout: DAL_ERR_BUSY (safe to retry), saying so */
     db = open_path(path, "busy_timeout_ms=100", &err);
     assert_non_null(db);
     lock_job k = {.path = path, .hold_ms = 1500};
@@ -1029,14 +1075,17 @@ static void test_busy_retry(void **state)
     t_item c;
     item_make(&c, "c", 3);
     t0 = now_ms();
-    assert_int_equal(dal_insert(db, &t_item_model, &c, &err), DAL_ERR_DATABASE);
+    assert_int_equal(dal_insert(db, &t_item_model, &c, &err), DAL_ERR_BUSY);
     waited = now_ms() - t0;
     assert_contains(err.message, "busy");
     assert_in_range(waited, 80, 1200);
     /* a transaction's BEGIN waits the same way */
     assert_null(dal_begin(db, &err));
-    assert_int_equal(err.code, DAL_ERR_DATABASE);
+    assert_int_equal(err.code, DAL_ERR_BUSY);
+    assert_contains(err.message, "busy_timeout_ms=100");
     end_lock(&k, th);
+    /* the lock gone, the same call succeeds: nothing was half done */
+    assert_int_equal(dal_insert(db, &t_item_model, &c, &err), DAL_OK);
     dal_record_clear(&t_item_model, &a);
     dal_record_clear(&t_item_model, &b);
     dal_record_clear(&t_item_model, &c);
@@ -1195,8 +1244,90 @@ static void test_maintenance(void **state)
     dal_close(db);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The write-ahead log stays bounded; checkpoint reports what it did         */
+/* ------------------------------------------------------------------------ */
+
+static int64_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+/* n commits of one item each with a long name (about five pages a row). */
+static void insert_pages(dal_db *db, int n)
+{
+    static char big[16000];
+    memset(big, 'w', sizeof big - 1);
+    for (int i = 0; i < n; i++) {
+        t_item it;
+        item_make(&it, big, i);
+        insert_ok(db, &it);
+        dal_record_clear(&t_item_model, &it);
+    }
+}
+
+static void test_wal_bounded_and_checkpoint_report(void **state)
+{
+    (void)state;
+    char path[300], wal[320];
+    dal_db *db = open_fresh(path, sizeof path, "busy_timeout_ms=20");
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    dal_error err = {0};
+
+    /* a reader that holds its snapshot keeps every checkpoint from reaching
+     * the end of the log: the log grows, and checkpoint says it is busy */
+    sqlite3 *reader = NULL;
+    assert_int_equal(sqlite3_open(path, &reader), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM items;", NULL, NULL, NULL), SQLITE_OK);
+    insert_pages(db, 500);
+    int64_t grown = file_size(wal);
+    assert_true(grown > 2200 * 4096); /* past the point where commits try to reset it */
+    dal_checkpoint_info info = {-1, -1, false, 1};
+    assert_int_equal(dal_checkpoint_report(db, &info, &err), DAL_OK);
+    assert_true(info.busy);
+    assert_true(info.log_frames >= 2200);
+    assert_true(info.checkpointed_frames < info.log_frames);
+    assert_int_equal((int64_t)info.log_bytes, file_size(wal));
+    assert_int_equal(dal_checkpoint(db, &err), DAL_ERR_BUSY);
+    assert_contains(err.message, "busy");
+
+    /* the reader gone, the next commits reset the log by themselves: its
+     * file shrinks without anyone calling checkpoint */
+    assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(reader);
+    insert_pages(db, 30);
+    assert_true(file_size(wal) <= 4194304 + 300 * 4200); /* journal_size_limit, then 30 rows */
+
+    /* a checkpoint with nothing in the way: everything copied, log truncated */
+    insert_pages(db, 10);
+    assert_int_equal(dal_checkpoint_report(db, &info, &err), DAL_OK);
+    assert_false(info.busy);
+    assert_true(info.log_frames > 0);
+    assert_int_equal(info.checkpointed_frames, info.log_frames);
+    assert_int_equal(info.log_bytes, 0);
+    assert_int_equal(file_size(wal), 0);
+    assert_int_equal(dal_checkpoint_report(db, NULL, &err), DAL_OK);
+    /* refused inside a transaction, like the other maintenance calls */
+    dal_tx *tx = dal_begin(db, &err);
+    assert_int_equal(dal_checkpoint_report(dal_tx_db(tx), &info, &err), DAL_ERR_TRANSACTION);
+    dal_tx_free(tx);
+    dal_close(db);
+
+    /* a backend without a log reports zeros */
+    db = dal_open(&t_schema, "memory:", NULL, &err);
+    assert_non_null(db);
+    info = (dal_checkpoint_info){7, 7, true, 7};
+    assert_int_equal(dal_checkpoint_report(db, &info, &err), DAL_OK);
+    assert_int_equal(info.log_frames, 0);
+    assert_int_equal(info.checkpointed_frames, 0);
+    assert_false(info.busy);
+    dal_close(db);
+}
+
 int main(void)
 {
+    test_model_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_every_type),
         cmocka_unit_test(test_sequence_never_reused),
@@ -1214,9 +1345,11 @@ int main(void)
         cmocka_unit_test(test_pool_status_figures),
         cmocka_unit_test(test_corrupt_values),
         cmocka_unit_test(test_busy_retry),
+        cmocka_unit_test(test_long_path_keeps_cause),
         cmocka_unit_test(test_transaction_owner_thread),
         cmocka_unit_test(test_memory_database),
         cmocka_unit_test(test_maintenance),
+        cmocka_unit_test(test_wal_bounded_and_checkpoint_report),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -8,7 +8,7 @@
  * also goes through dal_time_parse (format / parse must then round-trip) and
  * dal_record_from_json. Any broken property aborts.
  *
- * Built with clang -fsanitize=fuzzer when DAL_FUZZ is on; fuzz_replay.c gives
+ * Built with clang -fsanitize=fuzzer when DAL_FUZZ is on; replay.c gives
  * it a plain main that replays the seed corpus under ctest.
  */
 #include <stdint.h>
@@ -17,17 +17,11 @@
 #include <string.h>
 
 #include "dal.h"
+#include "fuzz_check.h"
 #include "test_model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                             \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "fuzz_json: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                            \
-        }                                                                       \
-    } while (0)
 
 static void check_record(const cJSON *tree)
 {

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "frontend.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
 static void check_operand(const m_query *q, const m_operand *o)
 {
