@@ -13,6 +13,10 @@ cmake --build "$build" -j"$(nproc)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ( cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@" )
-if [ "${DAL_IDB:-1}" != 0 ] && [ $# -eq 0 ]; then
+if [ "${DAL_IDB:-1}" = 0 ]; then
+  echo "dal: browser tests (idb): not run (DAL_IDB=0)" >&2
+elif [ $# -gt 0 ]; then
+  echo "dal: browser tests (idb): not run (ctest arguments given; tests/idb/run.sh runs them)" >&2
+else
   "$root/tests/idb/run.sh"
 fi
