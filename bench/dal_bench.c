@@ -3,12 +3,16 @@
  * the generated API, per backend (SQLite file, memory), against hand-written
  * sqlite3 C (bench_baseline.c); and how two queries scale with n.
  *
- *   dal_bench [--quick] [--json] [--only OP] [--backend sqlite|memory]
+ *   dal_bench [--quick] [--json] [--only OP] [--backend sqlite|memory|postgresql]
  *
  * --json: one JSON object per result line on stdout, the table on stderr.
  * --quick: fewer rounds and operations (under a minute on 2 cores).
  * --only OP: that operation of the four alone, no scaling (for profiling).
- * --backend sqlite|memory: that backend alone.
+ * --backend sqlite|memory|postgresql: that backend alone.
+ *
+ * PostgreSQL runs when DAL_BENCH_PG_URL names a server (a URL without options):
+ * the four operations in a schema of their own (dropped at the end), against
+ * hand-written libpq C (bench_pg_baseline.c); no scaling.
  *
  * Generated and baseline runs alternate (their order swaps every round) on
  * the same database file; every figure is the median over the rounds.
@@ -20,6 +24,9 @@
 #include <unistd.h>
 
 #include "bench_baseline.h"
+#ifdef DAL_BENCH_HAVE_PG
+#include "bench_pg_baseline.h"
+#endif
 #include "swarm/swarm.h"
 
 /* ------------------------------------------------------------------------ */
@@ -142,11 +149,14 @@ static void print_table(FILE *out, const config *c)
     }
     fprintf(out, "\ntargets (medians of %d rounds, this run):\n", c->rounds);
     static const char *const four[] = {"agent_insert", "task_get", "event_batch", "transaction"};
-    for (int i = 0; i < 4; i++) {
-        const result *r = find(four[i], "sqlite", 0);
-        if (r && r->base > 0)
-            fprintf(out, "  sqlite generated/hand-written %-12s %.3f  (>= 0.90: %s)\n", four[i], r->ops / r->base,
-                   r->ops / r->base >= 0.90 ? "met" : "MISSED");
+    for (int b = 0; b < 2; b++) {
+        const char *backend = b ? "postgresql" : "sqlite";
+        for (int i = 0; i < 4; i++) {
+            const result *r = find(four[i], backend, 0);
+            if (r && r->base > 0)
+                fprintf(out, "  %s generated/hand-written %-12s %.3f  (>= 0.90: %s)\n", backend, four[i],
+                        r->ops / r->base, r->ops / r->base >= 0.90 ? "met" : "MISSED");
+        }
     }
     for (int i = 0; i < 2; i++) {
         const result *m = find(four[i], "memory", 0), *s = find(four[i], "sqlite", 0);
@@ -241,7 +251,10 @@ static swarm_task_status ten_pending(int i, int n)
 typedef struct env {
     const config *c;
     swarm_db *db;
-    bl_db *bl; /* NULL: no baseline */
+    bl_db *bl; /* NULL: no SQLite baseline */
+#ifdef DAL_BENCH_HAVE_PG
+    pbl_db *pbl; /* the PostgreSQL baseline, or NULL */
+#endif
     char (*task_ids)[DAL_UUID_SIZE];
     int n_tasks;
     char (*claim_ids)[DAL_UUID_SIZE];
@@ -255,6 +268,13 @@ static unsigned next_rand(env *e)
     e->rng = e->rng * 1103515245u + 12345u;
     return (e->rng >> 8) & 0xffffff;
 }
+
+/* The baseline's calls: PostgreSQL's when it runs, else SQLite's. */
+#ifdef DAL_BENCH_HAVE_PG
+#define BASE(e, sqlite_call, pg_call) ((e)->pbl ? (pg_call) : (sqlite_call))
+#else
+#define BASE(e, sqlite_call, pg_call) (sqlite_call)
+#endif
 
 static double gen_insert(env *e)
 {
@@ -274,7 +294,7 @@ static double bl_insert(env *e)
     for (int i = 0; i < e->c->inserts; i++) {
         swarm_agent a;
         make_agent(&a, e->serial++);
-        if (bl_agent_insert(e->bl, &a) != 0)
+        if (BASE(e, bl_agent_insert(e->bl, &a), pbl_agent_insert(e->pbl, &a)) != 0)
             die("baseline agent insert", NULL);
         swarm_agent_clear(&a);
     }
@@ -305,7 +325,8 @@ static double bl_get(env *e)
     bool found = false;
     double t0 = now_s();
     for (int i = 0; i < e->c->gets; i++) {
-        if (bl_task_get(e->bl, e->task_ids[next_rand(e) % (unsigned)e->n_tasks], &t, &found) != 0 || !found)
+        const char *id = e->task_ids[next_rand(e) % (unsigned)e->n_tasks];
+        if (BASE(e, bl_task_get(e->bl, id, &t, &found), pbl_task_get(e->pbl, id, &t, &found)) != 0 || !found)
             die("baseline task get", NULL);
     }
     double r = e->c->gets / (now_s() - t0);
@@ -338,16 +359,16 @@ static double bl_batch(env *e)
 {
     double t0 = now_s();
     for (int b = 0; b < e->c->batches; b++) {
-        if (bl_begin(e->bl) != 0)
+        if (BASE(e, bl_begin(e->bl), pbl_begin(e->pbl)) != 0)
             die("baseline begin", NULL);
         for (int i = 0; i < BATCH; i++) {
             swarm_event ev;
             make_event(&ev, i, 0);
-            if (bl_event_insert(e->bl, &ev) != 0)
+            if (BASE(e, bl_event_insert(e->bl, &ev), pbl_event_insert(e->pbl, &ev)) != 0)
                 die("baseline event insert", NULL);
             swarm_event_clear(&ev);
         }
-        if (bl_commit(e->bl) != 0)
+        if (BASE(e, bl_commit(e->bl), pbl_commit(e->pbl)) != 0)
             die("baseline commit", NULL);
     }
     return (double)e->c->batches * BATCH / (now_s() - t0);
@@ -389,8 +410,11 @@ static double bl_tx(env *e)
         swarm_agent a;
         make_agent(&a, e->serial++);
         bool claimed = false;
-        if (bl_begin(e->bl) != 0 || bl_agent_insert(e->bl, &a) != 0 ||
-            bl_task_claim(e->bl, claim_id(e), a.id, &claimed) != 0 || bl_commit(e->bl) != 0)
+        const char *id = claim_id(e);
+        if (BASE(e, bl_begin(e->bl), pbl_begin(e->pbl)) != 0 ||
+            BASE(e, bl_agent_insert(e->bl, &a), pbl_agent_insert(e->pbl, &a)) != 0 ||
+            BASE(e, bl_task_claim(e->bl, id, a.id, &claimed), pbl_task_claim(e->pbl, id, a.id, &claimed)) != 0 ||
+            BASE(e, bl_commit(e->bl), pbl_commit(e->pbl)) != 0)
             die("baseline transaction", NULL);
         swarm_agent_clear(&a);
         if (!claimed)
@@ -436,31 +460,44 @@ static void measure(env *e, const char *backend, const char *op, const char *uni
     add_result((result){op, backend, unit, median(g, rounds), base ? median(b, rounds) : 0, 0, 0});
 }
 
-static void run_four(const config *c, const char *backend, const char *url, const char *path)
+/* path: the SQLite file of the baseline; pg_url: libpq's URL of the
+ * PostgreSQL baseline (NULL: none). */
+static void run_four(const config *c, const char *backend, const char *url, const char *path, const char *pg_url)
 {
     dal_error err = {0};
     env e = {.c = c, .rng = 12345};
     progress(c, "%s: the four operations\n", backend);
     e.db = swarm_open(url, &err);
     if (e.db == NULL)
-        die(url, &err);
+        die(backend, &err); /* the URL may hold a password */
     if (path != NULL && (e.bl = bl_open(path)) == NULL)
         die("baseline open", NULL);
+    bool baseline = path != NULL;
+#ifdef DAL_BENCH_HAVE_PG
+    if (pg_url != NULL && (e.pbl = pbl_open(pg_url)) == NULL)
+        die("pg baseline open", NULL);
+    baseline = baseline || e.pbl != NULL;
+#else
+    (void)pg_url;
+#endif
     e.n_tasks = c->tasks;
-    e.n_claims = c->rounds * c->txs * (path ? 2 : 1);
+    e.n_claims = c->rounds * c->txs * (baseline ? 2 : 1);
     e.task_ids = calloc((size_t)e.n_tasks, sizeof *e.task_ids);
     e.claim_ids = calloc((size_t)e.n_claims, sizeof *e.claim_ids);
     if (e.task_ids == NULL || e.claim_ids == NULL)
         die("out of memory", NULL);
     fill_tasks(e.db, e.n_tasks, all_pending, e.task_ids);
     fill_tasks(e.db, e.n_claims, all_pending, e.claim_ids);
-    op_fn b_insert = e.bl ? bl_insert : NULL, b_get = e.bl ? bl_get : NULL;
-    op_fn b_batch = e.bl ? bl_batch : NULL, b_tx = e.bl ? bl_tx : NULL;
+    op_fn b_insert = baseline ? bl_insert : NULL, b_get = baseline ? bl_get : NULL;
+    op_fn b_batch = baseline ? bl_batch : NULL, b_tx = baseline ? bl_tx : NULL;
     measure(&e, backend, "agent_insert", "/s", gen_insert, b_insert);
     measure(&e, backend, "task_get", "/s", gen_get, b_get);
     measure(&e, backend, "event_batch", "ev/s", gen_batch, b_batch);
     measure(&e, backend, "transaction", "/s", gen_tx, b_tx);
     bl_close(e.bl);
+#ifdef DAL_BENCH_HAVE_PG
+    pbl_close(e.pbl);
+#endif
     swarm_close(e.db);
     free(e.task_ids);
     free(e.claim_ids);
@@ -584,7 +621,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
             c.backend = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--quick] [--json] [--only OP] [--backend sqlite|memory]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--quick] [--json] [--only OP] [--backend sqlite|memory|postgresql]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -608,10 +646,38 @@ int main(int argc, char **argv)
     double t0 = now_s();
     bool sqlite = c.backend == NULL || strcmp(c.backend, "sqlite") == 0;
     bool memory = c.backend == NULL || strcmp(c.backend, "memory") == 0;
+    bool pg = c.backend == NULL || strcmp(c.backend, "postgresql") == 0;
     if (sqlite)
-        run_four(&c, "sqlite", url, path);
+        run_four(&c, "sqlite", url, path, NULL);
     if (memory)
-        run_four(&c, "memory", "memory:", NULL);
+        run_four(&c, "memory", "memory:", NULL, NULL);
+    const char *pg_server = getenv("DAL_BENCH_PG_URL");
+#ifdef DAL_BENCH_HAVE_PG
+    if (pg && pg_server != NULL && *pg_server && strchr(pg_server, '?') == NULL) {
+        /* a schema of its own: the generated side by dal's schema= option,
+         * the baseline by its search_path */
+        char pg_url[700], base_url[760];
+        long pid = (long)getpid();
+        snprintf(pg_url, sizeof pg_url, "%s?schema=dal_bench_%ld", pg_server, pid);
+        snprintf(base_url, sizeof base_url, "%s?options=-csearch_path%%3Ddal_bench_%ld", pg_server, pid);
+        run_four(&c, "postgresql", pg_url, NULL, base_url);
+        pbl_db *drop = pbl_open(base_url);
+        char sql[80];
+        snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS dal_bench_%ld CASCADE", pid);
+        if (drop == NULL || pbl_exec(drop, sql) != 0)
+            fprintf(stderr, "could not drop schema dal_bench_%ld\n", pid);
+        pbl_close(drop);
+    } else if (pg && c.backend != NULL) {
+        fprintf(stderr, "postgresql: set DAL_BENCH_PG_URL to a server URL without options\n");
+        return 2;
+    }
+#else
+    if (pg && c.backend != NULL) {
+        fprintf(stderr, "postgresql: this build has no PostgreSQL backend\n");
+        return 2;
+    }
+    (void)pg_server;
+#endif
     if (c.only == NULL && sqlite)
         run_scaling(&c, "sqlite", dir);
     if (c.only == NULL && memory)

@@ -64,18 +64,6 @@ dal_target_warnings(dal)
 add_subdirectory(runtime)
 add_subdirectory(backends/memory)
 add_subdirectory(backends/idb)
-# The typed builder's SQL text (dal_builder.c -> dal_sqlite_query_sql) is the
-# same in the browser: sqlite_sql.c only builds text. It includes sqlite3.h for
-# the backend's types, so the native header (libsqlite3-dev) is put on the
-# include path alone; nothing of SQLite is compiled or linked.
-find_file(dal_sqlite3_h sqlite3.h PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH)
-if(NOT dal_sqlite3_h)
-  message(FATAL_ERROR "dal: sqlite3.h not found. Install it: apt-get install libsqlite3-dev")
-endif()
-file(COPY ${dal_sqlite3_h} DESTINATION ${CMAKE_BINARY_DIR}/wasm-deps/sqlite3-header)
-target_sources(dal PRIVATE ${dal_src}/backends/sqlite/sqlite_sql.c)
-target_include_directories(dal PUBLIC ${dal_src}/backends/sqlite)
-target_include_directories(dal PRIVATE ${CMAKE_BINARY_DIR}/wasm-deps/sqlite3-header)
 set(DAL_BACKEND_DECLS "extern const dal_backend dal_memory_backend;\nextern const dal_backend dal_idb_backend;\n")
 set(DAL_BACKEND_ENTRIES "    &dal_idb_backend,\n    &dal_memory_backend,\n")
 configure_file(cmake/dal_backends.c.in ${CMAKE_CURRENT_BINARY_DIR}/dal_backends.c @ONLY)

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages dal needs to build and test, when missing.
 #   cmake/install-deps.sh            build + run (the demo)
-#   cmake/install-deps.sh --test     also what the tests need (cmocka, valgrind, clang)
+#   cmake/install-deps.sh --test     also what the tests need (cmocka, valgrind, clang, a
+#                                    PostgreSQL server the tests start and stop)
 #   cmake/install-deps.sh --fuzz     also clang and its runtime (libFuzzer)
 #   cmake/install-deps.sh --wasm     also the WebAssembly build and its browser tests:
 #                                    emscripten, chromium, node + npm, dpkg-dev (apt-get source)
 set -euo pipefail
 
-pkgs=(cmake make gcc pkg-config lemon re2c libsqlite3-dev libcjson-dev)
+pkgs=(cmake make gcc pkg-config lemon re2c libsqlite3-dev libcjson-dev libpq-dev)
 for arg in "$@"; do
   case "$arg" in
-    --test) pkgs+=(libcmocka-dev valgrind sqlite3 clang) ;;
+    --test) pkgs+=(libcmocka-dev valgrind sqlite3 clang postgresql) ;;
     --fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
     --bench) pkgs+=(gnuplot-nox) ;;
     --wasm)

@@ -260,7 +260,14 @@ static void queue_tasks(demo *d)
 static void report(demo *d, const char *url)
 {
     dal_error err = {0};
-    printf("swarm demo on %s\n", url ? url : "sqlite:swarm.db (the embedded default)");
+    /* a server URL's password is not printed */
+    const char *auth = url ? strstr(url, "://") : NULL;
+    const char *at = auth ? strpbrk(auth + 3, "@/?") : NULL;
+    const char *colon = at && *at == '@' ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
+    if (colon != NULL)
+        printf("swarm demo on %.*s:***%s\n", (int)(colon - url), url, at);
+    else
+        printf("swarm demo on %s\n", url ? url : "sqlite:swarm.db (the embedded default)");
     printf("  this run: %d agents, %d tasks queued, %d workers\n", N_WORKERS + 1, N_TASKS, N_WORKERS);
     printf("  claims won: %d, lost to another worker: %d, outcomes recorded: %d, errors: %d\n",
            atomic_load(&d->claims), atomic_load(&d->lost), atomic_load(&d->outcomes), atomic_load(&d->failures));

@@ -97,6 +97,17 @@ typedef struct dal_backend {
     /* Checkpoint reporting what it did (info is not NULL; busy readers are
      * info->busy, not an error). NULL: nothing to checkpoint, zeros. */
     dal_code (*checkpoint_report)(dal_db *db, dal_checkpoint_info *info, dal_error *err);
+
+    /* SQL backends: the SQL text this backend runs for q (a select, update,
+     * delete or aggregate; args may be NULL when q has no parameters) and its
+     * bound values as a JSON array, both malloc'd. NULL for backends without
+     * SQL. Needs no open database. */
+    dal_code (*query_sql)(const dal_query *q, const dal_value *args, char **sql, char **params_json,
+                          dal_error *err);
+
+    /* true: URL options the facade does not know are the backend's (e.g.
+     * libpq's own): they stay in db->path after a '?', "k=v&k2=v2". */
+    bool own_url_options;
 } dal_backend;
 
 /* The backends compiled into this library (a NULL-terminated array made by the

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dal_backend.h"
 #include "dal_builder.h"
-#include "dal_sqlite.h"
 #include "dal_validate.h"
 
 struct dal_cond {
@@ -582,12 +582,18 @@ dal_code dal_builder_sql(const dal_builder *b, dal_dialect d, char **sql, char *
 {
     if (sql == NULL || params_json == NULL)
         return dal_set_error(err, DAL_ERR_INVALID, "builder sql: sql and params_json are required");
-    if (d != DAL_DIALECT_SQLITE)
-        return dal_set_error(err, DAL_ERR_INVALID, "builder sql: the PostgreSQL dialect is not built yet");
+    /* the SQL writer of the backend that speaks the dialect */
+    const char *scheme = d == DAL_DIALECT_SQLITE ? "sqlite" : d == DAL_DIALECT_POSTGRES ? "postgresql" : NULL;
+    const dal_backend *vt = scheme ? dal_find_backend(scheme, strlen(scheme)) : NULL;
+    if (scheme == NULL)
+        return dal_set_error(err, DAL_ERR_INVALID, "builder sql: unknown dialect %d", (int)d);
+    if (vt == NULL || vt->query_sql == NULL)
+        return dal_set_error(err, DAL_ERR_INVALID, "builder sql: the %s backend is not built into this library",
+                             scheme);
     run r;
     dal_code rc = run_start(b, DAL_Q_SELECT, &r, err);
     if (rc == DAL_OK)
-        rc = dal_sqlite_query_sql(&r.q, NULL, sql, params_json, err);
+        rc = vt->query_sql(&r.q, NULL, sql, params_json, err);
     run_free(&r);
     return rc;
 }

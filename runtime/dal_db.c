@@ -46,8 +46,36 @@ static const option_slot option_slots[] = {
 
 #define N_OPTION_SLOTS (sizeof option_slots / sizeof option_slots[0])
 
-/* Parses one "key=value" pair of a URL query string into o. */
-static dal_code parse_option(const char *url, const char *pair, size_t len, dal_options *o, dal_error *err)
+/* The URL as messages show it: a password ("scheme://user:PASSWORD@host",
+ * or a "password=" option) replaced by "***". */
+static void redact_url(const char *url, char *out, size_t size)
+{
+    size_t used = 0;
+    const char *p = url;
+    const char *auth = strstr(url, "://");
+    const char *at = auth ? strpbrk(auth + 3, "@/?") : NULL;
+    const char *colon = at && *at == '@' ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
+    while (*p && used + 1 < size) {
+        if (colon != NULL && p == colon + 1) {
+            used += (size_t)snprintf(out + used, size - used, "***");
+            p = at;
+            continue;
+        }
+        if (p != url && (p[-1] == '?' || p[-1] == '&') && strncmp(p, "password=", 9) == 0) {
+            used += (size_t)snprintf(out + used, size - used, "password=***");
+            p += strcspn(p, "&");
+            continue;
+        }
+        out[used++] = *p++;
+    }
+    out[used < size ? used : size - 1] = '\0';
+}
+
+/* Parses one "key=value" pair of a URL query string into o. A key that is not
+ * one of dal's sets *unknown when unknown is not NULL (the pair is the
+ * backend's), else it is an error. */
+static dal_code parse_option(const char *url, const char *pair, size_t len, dal_options *o, bool *unknown,
+                             dal_error *err)
 {
     const char *eq = memchr(pair, '=', len);
     if (eq == NULL || eq == pair)
@@ -75,6 +103,10 @@ static dal_code parse_option(const char *url, const char *pair, size_t len, dal_
         return dal_set_error(err, DAL_ERR_INVALID,
                              "URL '%s': option '%.*s' wants a whole number of at most 10 digits, got '%.*s'",
                              url, (int)(klen > 64 ? 64 : klen), pair, (int)(vlen > 64 ? 64 : vlen), val);
+    }
+    if (unknown != NULL) {
+        *unknown = true;
+        return DAL_OK;
     }
     return dal_set_error(err, DAL_ERR_INVALID,
                          "URL '%s': unknown option '%.*s' (known: max_connections, min_idle, "
@@ -123,7 +155,7 @@ const dal_schema *dal_db_schema(const dal_db *db)
 
 dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, dal_error *err)
 {
-    char deflt[256];
+    char deflt[256], shown[512];
     if (s == NULL) {
         dal_set_error(err, DAL_ERR_INVALID, "dal_open: no schema");
         return NULL;
@@ -137,7 +169,8 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
         url = deflt;
     }
     const char *full_url = url;
-    url = DAL_CLIPPED(full_url); /* in messages: the cause after it always fits */
+    redact_url(full_url, shown, sizeof shown);
+    url = DAL_CLIPPED(shown); /* in messages: no password, and the cause after it always fits */
     const char *colon = strchr(full_url, ':');
     if (colon == NULL || colon == full_url) {
         char known[256];
@@ -168,31 +201,49 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
     const char *rest = colon + 1;
     const char *q = strchr(rest, '?');
     size_t path_len = q ? (size_t)(q - rest) : strlen(rest);
+    /* the options that are not dal's, for a backend that takes them */
+    size_t extra_len = 0;
+    char *extra = vt->own_url_options && q != NULL ? malloc(strlen(q) + 1) : NULL;
     if (q != NULL) {
         const char *p = q + 1;
         while (*p != '\0') {
             const char *amp = strchr(p, '&');
             size_t len = amp ? (size_t)(amp - p) : strlen(p);
-            if (len > 0 && parse_option(url, p, len, &o, err) != DAL_OK)
+            bool unknown = false;
+            if (len > 0 && parse_option(url, p, len, &o, extra ? &unknown : NULL, err) != DAL_OK) {
+                free(extra);
                 return NULL;
+            }
+            if (unknown) {
+                extra[extra_len] = extra_len == 0 ? '?' : '&';
+                extra_len++;
+                memcpy(extra + extra_len, p, len);
+                extra_len += len;
+            }
             p += len + (amp ? 1 : 0);
         }
     }
-    if (check_options(url, &o, err) != DAL_OK)
+    if (check_options(url, &o, err) != DAL_OK) {
+        free(extra);
         return NULL;
+    }
 
     dal_db *db = calloc(1, sizeof *db);
     facade *f = calloc(1, sizeof *f);
-    char *path = malloc(path_len + 1);
+    char *path = malloc(path_len + extra_len + 1);
     if (db == NULL || f == NULL || path == NULL) {
         free(db);
         free(f);
         free(path);
+        free(extra);
         dal_set_error(err, DAL_ERR_NOMEM, "out of memory opening '%s'", url);
         return NULL;
     }
     memcpy(path, rest, path_len);
-    path[path_len] = '\0';
+    if (extra_len > 0)
+        memcpy(path + path_len, extra, extra_len);
+    path[path_len + extra_len] = '\0';
+    free(extra);
     pthread_mutex_init(&f->lock, NULL);
     db->vt = vt;
     db->schema = s;

@@ -2,7 +2,7 @@
  * sqlite_backend.c - dal_sqlite_backend: the "sqlite:PATH" storage.
  *
  * Generic over the schema: every statement comes from the descriptors
- * (sqlite_sql.c), is prepared once per connection and reused; values are
+ * (the shared SQL writer, backends/sql/, in the dialect below), is prepared once per connection and reused; values are
  * bound and decoded by sqlite_values.c.
  *
  * Connections come from a dal_pool. An operation on the root handle takes a
@@ -46,6 +46,48 @@
 #include "sqlite_internal.h"
 
 extern const dal_backend dal_sqlite_backend;
+
+/* ------------------------------------------------------------------------ */
+/* The SQLite dialect of the SQL writer                                      */
+/* ------------------------------------------------------------------------ */
+
+static const char *sqlite_column_type(const dal_field *f)
+{
+    if (f->flags & DAL_F_LIST)
+        return "TEXT";
+    switch (f->type) {
+    case DAL_INT: case DAL_I32: case DAL_U32: case DAL_U64: case DAL_BOOL: case DAL_TIMESTAMP:
+        return "INTEGER";
+    case DAL_REAL:
+        return "REAL";
+    case DAL_ENUM:
+        return f->enumt && f->enumt->values ? "INTEGER" : "TEXT";
+    default:
+        return "TEXT";
+    }
+}
+
+const sq_dialect sq_sqlite_dialect = {
+    .name = "sqlite",
+    .numbered_params = false,
+    .column_type = sqlite_column_type,
+    .eq_null_safe = " IS ",
+    .ne_null_safe = " IS NOT ",
+    .like_op = " LIKE ", /* ASCII case-insensitive, no escape character */
+    .like_tail = "",
+    .in_head = " IN (SELECT value FROM json_each(",
+    .in_tail = "))",
+    .asc = " ASC", /* SQLite sorts NULLs first ascending, last descending */
+    .desc = " DESC",
+    .index_asc = "",
+    .index_desc = " DESC",
+    .offset_needs_limit = true,
+    .noop_set = "rowid = rowid",
+    .ddl_head = "CREATE TABLE IF NOT EXISTS \"dal_sequences\" (\n"
+                "  \"tbl\" TEXT NOT NULL,\n  \"col\" TEXT NOT NULL,\n  \"value\" INTEGER NOT NULL,\n"
+                "  PRIMARY KEY (\"tbl\", \"col\")\n);\n",
+    .native_sequences = false,
+};
 
 /* What a dal_tx holds: the pinned connection, and its savepoint name. */
 typedef struct sq_tx {
@@ -765,7 +807,7 @@ static dal_code query_plan(sq_state *st, const dal_query *q, sq_plan *owned, con
     }
     if (q->model->table == NULL)
         return dal_set_error(err, DAL_ERR_INVALID, "query on %s, which has no table", q->model->name);
-    dal_code rc = sq_plan_build(q, owned, err);
+    dal_code rc = sq_plan_build(&sq_sqlite_dialect, q, owned, err);
     *plan = owned;
     return rc;
 }
@@ -884,7 +926,7 @@ static dal_code sq_count_query(dal_db *h, const dal_query *q, const dal_value *a
     dal_query counted = *q;
     counted.id = -1;
     sq_plan plan;
-    dal_code rc = sq_count_plan_build(&counted, &plan, err);
+    dal_code rc = sq_count_plan_build(&sq_sqlite_dialect, &counted, &plan, err);
     if (rc != DAL_OK)
         return rc;
     sq_call call;
@@ -1200,7 +1242,7 @@ static dal_code build_sql(sq_state *st, dal_error *err)
             continue;
         if (m->n_pk == 0)
             return dal_set_error(err, DAL_ERR_INVALID, "model %s has no primary key", m->name);
-        dal_code rc = sq_model_sql_build(m, &st->models[i], err);
+        dal_code rc = sq_model_sql_build(&sq_sqlite_dialect, m, &st->models[i], err);
         if (rc != DAL_OK)
             return rc;
     }
@@ -1208,7 +1250,7 @@ static dal_code build_sql(sq_state *st, dal_error *err)
         const dal_query *q = s->queries[i];
         if (q->model == NULL || q->model->table == NULL)
             return dal_set_error(err, DAL_ERR_INVALID, "query %s has no table to run on", q->name);
-        dal_code rc = sq_plan_build(q, &st->queries[i], err);
+        dal_code rc = sq_plan_build(&sq_sqlite_dialect, q, &st->queries[i], err);
         if (rc != DAL_OK)
             return rc;
     }
@@ -1271,7 +1313,7 @@ static dal_code stored_schema(sq_conn *c, char *buf, size_t size, dal_error *err
  * EXISTS", so running it again creates exactly what is missing. */
 static dal_code add_missing_indexes(sq_conn *c, const char *name, dal_error *err)
 {
-    char *ddl = sq_schema_ddl(c->st->schema);
+    char *ddl = sq_schema_ddl(&sq_sqlite_dialect, c->st->schema);
     if (ddl == NULL)
         return dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
     int src = sq_exec_text(c, ddl);
@@ -1281,7 +1323,7 @@ static dal_code add_missing_indexes(sq_conn *c, const char *name, dal_error *err
 
 static dal_code create_schema(sq_conn *c, const char *name, dal_error *err)
 {
-    char *ddl = sq_schema_ddl(c->st->schema);
+    char *ddl = sq_schema_ddl(&sq_sqlite_dialect, c->st->schema);
     if (ddl == NULL)
         return dal_set_error(err, DAL_ERR_NOMEM, "out of memory");
     int src = sq_exec_text(c, ddl);
@@ -1430,6 +1472,12 @@ void dal_sqlite_release(dal_db *db, dal_sqlite_conn *conn)
         release_conn(state_of(db), (sq_conn *)conn);
 }
 
+dal_code dal_sqlite_query_sql(const dal_query *q, const dal_value *args, char **sql, char **params_json,
+                              dal_error *err)
+{
+    return sq_query_sql_text(&sq_sqlite_dialect, q, args, sql, params_json, err);
+}
+
 const dal_backend dal_sqlite_backend = {
     .version = DAL_BACKEND_VERSION,
     .scheme = "sqlite",
@@ -1454,4 +1502,5 @@ const dal_backend dal_sqlite_backend = {
     .pool_status = sq_pool_status,
     .count_query = sq_count_query,
     .checkpoint_report = sq_checkpoint_report,
+    .query_sql = dal_sqlite_query_sql,
 };

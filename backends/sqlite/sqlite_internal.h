@@ -1,8 +1,8 @@
 /*
  * sqlite_internal.h - what the files of the SQLite backend share.
  *
- *   sqlite_sql.c      every SQL text (DDL, per-model statements, queries) and
- *                     the bind plan that goes with it: the one place SQL is made
+ *   ../sql/           every SQL text (DDL, per-model statements, queries) and
+ *                     the bind plan that goes with it, shared with PostgreSQL
  *   sqlite_values.c   binding values and decoding columns (typed, JSON, lists)
  *   sqlite_conn.c     connections: open + pragmas, statement cache, busy
  *                     retry, transactions primitives, error mapping
@@ -19,82 +19,7 @@
 #include <stdatomic.h>
 
 #include "dal_backend.h"
-
-/* ------------------------------------------------------------------------ */
-/* SQL text and bind plans (sqlite_sql.c)                                    */
-/* ------------------------------------------------------------------------ */
-
-/* A growing string; oom is set (and later appends ignored) when malloc fails. */
-typedef struct sq_buf {
-    char *s;
-    size_t n, cap;
-    bool oom;
-} sq_buf;
-
-void sq_buf_add(sq_buf *b, const char *text);
-void sq_buf_addn(sq_buf *b, const char *text, size_t len);
-void sq_buf_addc(sq_buf *b, char c);
-/* Appends an identifier quoted with "" (embedded quotes doubled). */
-void sq_buf_ident(sq_buf *b, const char *name);
-void sq_buf_uint(sq_buf *b, unsigned long v);
-/* Returns the string (the caller frees it) or NULL on OOM; resets b. */
-char *sq_buf_take(sq_buf *b);
-void sq_buf_free(sq_buf *b);
-
-/* What one '?' of a query's SQL is bound to. */
-typedef enum sq_bind_kind {
-    SQB_PARAM,  /* args[param], encoded as target's column (a list: JSON array) */
-    SQB_VALUE,  /* *value (a literal of the query), encoded as target's column */
-    SQB_NOW,    /* the call's current time */
-    SQB_INT     /* the integer i (LIMIT -1 when only an offset is given) */
-} sq_bind_kind;
-
-typedef struct sq_bind {
-    sq_bind_kind kind;
-    const dal_field *target; /* the column the value is compared with or stored in; NULL for limits */
-    unsigned param;
-    const dal_value *value;
-    int64_t i;
-} sq_bind;
-
-typedef struct sq_plan {
-    char *sql;
-    size_t n_binds;
-    sq_bind *binds;
-} sq_plan;
-
-/* Built-in statements of a model. Bind order:
- *   INSERT   every field, in field order
- *   GET, DELETE, EXISTS   the primary-key fields, in key order
- *   UPDATE   the fields that are neither key nor @sequence, then the key
- *            (RETURNING the @sequence fields)
- *   UPSERT   every field (models without @sequence only)
- *   LIST, COUNT   nothing */
-typedef enum sq_model_op {
-    SQ_INSERT, SQ_GET, SQ_UPDATE, SQ_UPSERT, SQ_DELETE, SQ_LIST, SQ_COUNT, SQ_EXISTS, SQ_N_OPS
-} sq_model_op;
-
-typedef struct sq_model_sql {
-    const dal_model *m;
-    char *sql[SQ_N_OPS];
-    size_t n_update;        /* UPDATE's SET fields, in bind order */
-    unsigned *update_fields;
-    size_t n_seq;           /* @sequence fields */
-    unsigned *seq_fields;
-} sq_model_sql;
-
-/* Per-model SQL for every model of the schema that has a table. */
-dal_code sq_model_sql_build(const dal_model *m, sq_model_sql *out, dal_error *err);
-void sq_model_sql_free(sq_model_sql *ms);
-
-/* SQL + bind plan of a select, update, delete or aggregate query. */
-dal_code sq_plan_build(const dal_query *q, sq_plan *out, dal_error *err);
-void sq_plan_free(sq_plan *p);
-/* The plan of a select query counted: SELECT count(*) FROM (select). */
-dal_code sq_count_plan_build(const dal_query *q, sq_plan *out, dal_error *err);
-
-/* The DDL of the whole schema, statements separated by ";\n". */
-char *sq_schema_ddl(const dal_schema *s);
+#include "sql_writer.h"
 
 /* ------------------------------------------------------------------------ */
 /* Values (sqlite_values.c)                                                  */
@@ -115,14 +40,8 @@ dal_code sq_read_field(sqlite3_stmt *s, int col, const dal_field *f, void *obj, 
 /* Reads the whole row (column i = field i) into obj, which must be zeroed.
  * On failure, clears obj and names table, key and column in err. */
 dal_code sq_read_row(sqlite3_stmt *s, const dal_model *m, const char *table, void *obj, dal_error *err);
-/* "id = '…'" from the key fields of obj, for messages. */
-void sq_describe_key(const dal_model *m, const void *obj, char *buf, size_t size);
-void sq_describe_key_values(const dal_model *m, const dal_value *key, char *buf, size_t size);
-/* "col = 'value'" for one scalar field of obj, or for a value. */
-void sq_describe_field(const dal_field *f, const void *obj, char *buf, size_t size);
-void sq_describe_value(const dal_field *f, const dal_value *v, char *buf, size_t size);
-/* Writes the integer v into a numeric field (sequence values). */
-void sq_store_int(const dal_field *f, void *obj, int64_t v);
+/* The SQLite dialect of the shared SQL writer (sqlite_backend.c). */
+extern const sq_dialect sq_sqlite_dialect;
 
 /* ------------------------------------------------------------------------ */
 /* Connections (sqlite_conn.c)                                               */

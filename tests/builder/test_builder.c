@@ -411,6 +411,9 @@ static void test_injection_is_data(void **state)
 static void test_sql_text(void **state)
 {
     (void)state;
+#ifdef __EMSCRIPTEN__
+    skip(); /* the SQL text comes from the SQL backends, not built for the browser */
+#endif
     char *sql = NULL, *params = NULL;
     swarm_task_query *q = swarm_task_query_new();
     swarm_task_query_where(q, swarm_task_status_is(DAL_OP_EQ, SWARM_TASK_STATUS_RUNNING));
@@ -448,9 +451,21 @@ static void test_sql_text(void **state)
     free(sql);
     free(params);
 
+    /* the same query in PostgreSQL's dialect: numbered placeholders, IN over
+     * an array, NULLs first ascending, no LIMIT for an offset alone */
     dal_error err = {0};
-    assert_int_equal(swarm_task_query_sql(q, DAL_DIALECT_POSTGRES, &sql, &params, &err), DAL_ERR_INVALID);
-    assert_non_null(strstr(err.message, "PostgreSQL"));
+    dal_code rc = swarm_task_query_sql(q, DAL_DIALECT_POSTGRES, &sql, &params, &err);
+#ifdef DAL_TEST_HAVE_PG
+    assert_int_equal(rc, DAL_OK);
+    assert_non_null(strstr(sql, " WHERE (\"task_type\" = ANY($1) OR (NOT \"error\" IS NULL)) "
+                                "ORDER BY \"id\" ASC NULLS FIRST OFFSET $2"));
+    assert_string_equal(params, "[[\"a\",\"b\\\"c\"],5]");
+    free(sql);
+    free(params);
+#else
+    assert_int_equal(rc, DAL_ERR_INVALID);
+    assert_non_null(strstr(err.message, "postgresql backend is not built"));
+#endif
     swarm_task_query_free(q);
 
     /* keyset: the after condition is part of the text, values as parameters */

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "swarm/swarm.h"
+#include "test_util.h"
 
 static char g_dir[128];
 static int g_counter;
@@ -43,15 +44,6 @@ static swarm_db *open_fresh(int b)
     return db;
 }
 
-
-#define CHECK(call)                                                                                               \
-    do {                                                                                                          \
-        dal_error e_ = {0};                                                                                       \
-        dal_error *err = &e_;                                                                                     \
-        dal_code rc_ = (call);                                                                                    \
-        if (rc_ != DAL_OK)                                                                                        \
-            fail_msg("%s: %s (%s)", #call, e_.message, dal_code_name(rc_));                                       \
-    } while (0)
 
 /* call must fail with code, and its message must contain needle. */
 #define REFUSED(code, needle, call)                                                                               \
@@ -103,10 +95,10 @@ static void test_null_arguments(void **state)
         swarm_db *db = open_fresh(b);
         swarm_agent a;
         agent_new(&a, NULL);
-        CHECK(swarm_agent_insert(db, &a, err));
+        OK(swarm_agent_insert(db, &a, err));
         swarm_task t;
         task_new(&t, NULL);
-        CHECK(swarm_task_insert(db, &t, err));
+        OK(swarm_task_insert(db, &t, err));
 
         bool claimed = false;
         REFUSED(DAL_ERR_INVALID, "agent_id", swarm_task_claim(db, t.id, NULL, &claimed, err));
@@ -115,12 +107,12 @@ static void test_null_arguments(void **state)
         swarm_task out;
         swarm_task_init(&out);
         bool found = false;
-        CHECK(swarm_task_get(db, t.id, &out, &found, err));
+        OK(swarm_task_get(db, t.id, &out, &found, err));
         assert_true(found);
         assert_int_equal(out.status, SWARM_TASK_STATUS_PENDING);
         assert_false(out.has_assigned_to);
         swarm_task_list pending = {0, NULL};
-        CHECK(swarm_task_pending(db, &pending, err));
+        OK(swarm_task_pending(db, &pending, err));
         assert_int_equal(pending.n, 1);
 
         found = true;
@@ -170,13 +162,13 @@ static void test_map_shapes(void **state)
         cJSON_Delete(a.metadata);
         a.metadata = cJSON_CreateObject();
         cJSON_AddItemToObject(a.metadata, "list", cJSON_CreateArray()); /* any JSON inside map<json> */
-        CHECK(swarm_agent_insert(db, &a, err));
+        OK(swarm_agent_insert(db, &a, err));
 
         /* the update path and the builder refuse the same */
         cJSON_AddNumberToObject(a.metadata, "bad", NAN);
         REFUSED(DAL_ERR_INVALID, "non-finite", swarm_agent_update(db, &a, err));
         metric_new(&m, 2.0);
-        CHECK(swarm_metric_insert(db, &m, err));
+        OK(swarm_metric_insert(db, &m, err));
         cJSON *tags = cJSON_CreateObject();
         cJSON_AddTrueToObject(tags, "on");
         swarm_metric_query *q = swarm_metric_query_new();
@@ -186,10 +178,10 @@ static void test_map_shapes(void **state)
         cJSON_Delete(tags);
 
         swarm_metric_list ml = {0, NULL};
-        CHECK(swarm_metric_all(db, &ml, err));
+        OK(swarm_metric_all(db, &ml, err));
         assert_int_equal(ml.n, 1);
         swarm_agent_list al = {0, NULL};
-        CHECK(swarm_agent_all(db, &al, err));
+        OK(swarm_agent_all(db, &al, err));
         assert_int_equal(al.n, 1);
         swarm_agent_list_free(&al);
         swarm_metric_list_free(&ml);
@@ -213,7 +205,7 @@ static void test_uuids(void **state)
         REFUSED(DAL_ERR_INVALID, "not a uuid", swarm_agent_insert(db, &a, err));
         assert_string_equal(a.id, "not-a-uuid"); /* a failed call leaves the row as it was */
         dal_uuidset(a.id, upper);
-        CHECK(swarm_agent_insert(db, &a, err));
+        OK(swarm_agent_insert(db, &a, err));
         assert_string_equal(a.id, lower); /* stored, and written back, in lower case */
         swarm_agent a2;
         agent_new(&a2, lower);
@@ -221,42 +213,42 @@ static void test_uuids(void **state)
         dal_uuidset(a2.id, upper);
         REFUSED(DAL_ERR_CONSTRAINT, "", swarm_agent_insert(db, &a2, err));
         int64_t n = 0;
-        CHECK(swarm_agent_count(db, &n, err));
+        OK(swarm_agent_count(db, &n, err));
         assert_int_equal(n, 1);
 
         swarm_agent out;
         swarm_agent_init(&out);
         bool found = false;
-        CHECK(swarm_agent_get(db, upper, &out, &found, err));
+        OK(swarm_agent_get(db, upper, &out, &found, err));
         assert_true(found);
         assert_string_equal(out.id, lower);
         char *json = swarm_agent_to_json(&out);
         assert_non_null(json);
         swarm_agent back;
         swarm_agent_init(&back);
-        CHECK(swarm_agent_from_json(&back, json, err));
+        OK(swarm_agent_from_json(&back, json, err));
         assert_true(swarm_agent_equal(&out, &back));
         free(json);
 
         /* lookups and parameters by any case */
         swarm_task t;
         task_new(&t, NULL);
-        CHECK(swarm_task_insert(db, &t, err));
+        OK(swarm_task_insert(db, &t, err));
         char tid_upper[DAL_UUID_SIZE];
         memcpy(tid_upper, t.id, DAL_UUID_SIZE);
         for (char *p = tid_upper; *p; p++)
             if (*p >= 'a' && *p <= 'f')
                 *p = (char)(*p - 'a' + 'A');
         bool claimed = false;
-        CHECK(swarm_task_claim(db, tid_upper, upper, &claimed, err));
+        OK(swarm_task_claim(db, tid_upper, upper, &claimed, err));
         assert_true(claimed);
         swarm_task_list tl = {0, NULL};
-        CHECK(swarm_task_by_agent(db, upper, &tl, err));
+        OK(swarm_task_by_agent(db, upper, &tl, err));
         assert_int_equal(tl.n, 1);
         assert_string_equal(tl.v[0].assigned_to, lower);
         swarm_task_query *q = swarm_task_query_new();
         swarm_task_query_where(q, swarm_task_id_is(DAL_OP_EQ, tid_upper));
-        CHECK(swarm_task_query_count(db, q, &n, err));
+        OK(swarm_task_query_count(db, q, &n, err));
         assert_int_equal(n, 1);
         swarm_task_query_free(q);
 
@@ -267,7 +259,7 @@ static void test_uuids(void **state)
         dal_uuidset(t.dependencies.v[0].s, "123");
         REFUSED(DAL_ERR_INVALID, "Task.dependencies[0]", swarm_task_update(db, &t, err));
         dal_uuidset(t.dependencies.v[0].s, upper);
-        CHECK(swarm_task_update(db, &t, err));
+        OK(swarm_task_update(db, &t, err));
         assert_string_equal(t.dependencies.v[0].s, lower);
 
         swarm_task_list_free(&tl);
@@ -302,7 +294,7 @@ static void test_non_finite(void **state)
             swarm_task_clear(&t);
 
             metric_new(&m, 1.5);
-            CHECK(swarm_metric_insert(db, &m, err));
+            OK(swarm_metric_insert(db, &m, err));
             swarm_metric_query *q = swarm_metric_query_new();
             swarm_metric_query_set_value(q, bad[i]);
             REFUSED(DAL_ERR_INVALID, "value", swarm_metric_query_update(db, q, NULL, err));
@@ -315,10 +307,10 @@ static void test_non_finite(void **state)
             swarm_metric_clear(&m);
         }
         int64_t n = 0;
-        CHECK(swarm_task_count(db, &n, err));
+        OK(swarm_task_count(db, &n, err));
         assert_int_equal(n, 0);
         swarm_metric_list ml = {0, NULL};
-        CHECK(swarm_metric_all(db, &ml, err));
+        OK(swarm_metric_all(db, &ml, err));
         assert_int_equal(ml.n, 3);
         for (size_t i = 0; i < ml.n; i++)
             assert_true(ml.v[i].value == 1.5);
@@ -560,7 +552,7 @@ static void compare_metrics(swarm_db *db[2])
 {
     swarm_metric_list l[2] = {{0, NULL}, {0, NULL}};
     for (int b = 0; b < 2; b++)
-        CHECK(swarm_metric_all(db[b], &l[b], err));
+        OK(swarm_metric_all(db[b], &l[b], err));
     assert_int_equal(l[0].n, l[1].n);
     for (size_t i = 0; i < l[0].n; i++) {
         if (!swarm_metric_equal(&l[0].v[i], &l[1].v[i])) {
@@ -572,17 +564,17 @@ static void compare_metrics(swarm_db *db[2])
             swarm_metric_init(&got);
             swarm_metric_init(&back);
             bool found = false;
-            CHECK(swarm_metric_get(db[b], l[b].v[i].id, &got, &found, err));
+            OK(swarm_metric_get(db[b], l[b].v[i].id, &got, &found, err));
             assert_true(found);
             assert_true(swarm_metric_equal(&got, &l[b].v[i]));
             char *json = swarm_metric_to_json(&got);
             assert_non_null(json);
-            CHECK(swarm_metric_from_json(&back, json, err));
+            OK(swarm_metric_from_json(&back, json, err));
             assert_true(swarm_metric_equal(&got, &back));
             free(json);
             if (got.has_agent_id) {
                 swarm_metric_list byl = {0, NULL};
-                CHECK(swarm_metric_by_agent(db[b], got.agent_id, got.metric_type, &byl, err));
+                OK(swarm_metric_by_agent(db[b], got.agent_id, got.metric_type, &byl, err));
                 bool seen = false;
                 for (size_t k = 0; k < byl.n; k++)
                     seen = seen || swarm_metric_equal(&byl.v[k], &got);
@@ -601,8 +593,8 @@ static void compare_tasks(swarm_db *db[2])
 {
     swarm_task_list l[2] = {{0, NULL}, {0, NULL}}, p[2] = {{0, NULL}, {0, NULL}};
     for (int b = 0; b < 2; b++) {
-        CHECK(swarm_task_all(db[b], &l[b], err));
-        CHECK(swarm_task_pending(db[b], &p[b], err));
+        OK(swarm_task_all(db[b], &l[b], err));
+        OK(swarm_task_pending(db[b], &p[b], err));
     }
     assert_int_equal(l[0].n, l[1].n);
     assert_int_equal(p[0].n, p[1].n);
@@ -625,12 +617,12 @@ static void compare_tasks(swarm_db *db[2])
             swarm_task_init(&got);
             swarm_task_init(&back);
             bool found = false;
-            CHECK(swarm_task_get(db[b], l[b].v[i].id, &got, &found, err));
+            OK(swarm_task_get(db[b], l[b].v[i].id, &got, &found, err));
             assert_true(found);
             assert_true(swarm_task_equal(&got, &l[b].v[i]));
             char *json = swarm_task_to_json(&got);
             assert_non_null(json);
-            CHECK(swarm_task_from_json(&back, json, err));
+            OK(swarm_task_from_json(&back, json, err));
             assert_true(swarm_task_equal(&got, &back));
             free(json);
             swarm_task_clear(&got);
@@ -667,7 +659,7 @@ static void test_property_both_backends(void **state)
         for (int b = 0; b < 2; b++) {
             swarm_agent a;
             agent_new(&a, g_agent_ids[i]);
-            CHECK(swarm_agent_insert(db[b], &a, err));
+            OK(swarm_agent_insert(db[b], &a, err));
             swarm_agent_clear(&a);
         }
     }
@@ -695,7 +687,7 @@ static void test_property_both_backends(void **state)
                 for (int j = 0; j < k; j++)
                     dup = dup || strcasecmp(ms[0][j].id, ms[0][k].id) == 0;
                 swarm_metric_init(&ms[1][k]);
-                CHECK(dal_record_copy(&swarm_metric_model, &ms[1][k], &ms[0][k], err));
+                OK(dal_record_copy(&swarm_metric_model, &ms[1][k], &ms[0][k], err));
             }
             for (int b = 0; b < 2; b++)
                 rc[b] = swarm_metric_insert_many(db[b], ms[b], 3, &e[b]);
@@ -731,7 +723,7 @@ static void test_property_both_backends(void **state)
             bool valid;
             random_metric(&m[0], op, &valid);
             swarm_metric_init(&m[1]);
-            CHECK(dal_record_copy(&swarm_metric_model, &m[1], &m[0], err));
+            OK(dal_record_copy(&swarm_metric_model, &m[1], &m[0], err));
             int s = id_slot(m[0].id, g_metric_ids);
             bool exists = s >= 0 && g_metric_exists[s];
             dal_code want = !valid ? DAL_ERR_INVALID
@@ -749,7 +741,7 @@ static void test_property_both_backends(void **state)
                 swarm_metric got;
                 swarm_metric_init(&got);
                 bool found = false;
-                CHECK(swarm_metric_get(db[0], m[0].id, &got, &found, err));
+                OK(swarm_metric_get(db[0], m[0].id, &got, &found, err));
                 assert_true(found);
                 assert_true(swarm_metric_equal(&got, &m[0])); /* written back: what is stored */
                 swarm_metric_clear(&got);
@@ -761,7 +753,7 @@ static void test_property_both_backends(void **state)
             bool valid;
             random_task(&t[0], op, &valid);
             swarm_task_init(&t[1]);
-            CHECK(dal_record_copy(&swarm_task_model, &t[1], &t[0], err));
+            OK(dal_record_copy(&swarm_task_model, &t[1], &t[0], err));
             int s = id_slot(t[0].id, g_task_ids);
             bool exists = s >= 0 && g_task_exists[s];
             dal_code want = !valid ? DAL_ERR_INVALID
@@ -779,7 +771,7 @@ static void test_property_both_backends(void **state)
                 swarm_task got;
                 swarm_task_init(&got);
                 bool found = false;
-                CHECK(swarm_task_get(db[1], t[1].id, &got, &found, err));
+                OK(swarm_task_get(db[1], t[1].id, &got, &found, err));
                 assert_true(found);
                 assert_true(swarm_task_equal(&got, &t[1]));
                 swarm_task_clear(&got);

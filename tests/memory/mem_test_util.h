@@ -50,8 +50,10 @@ static inline void task_make(m_task *t, unsigned n, int status, int prio, unsign
     t->title = strdup(title);
     t->status = status;
     t->prio = prio;
-    if (owner != 0)
+    if (owner != 0) {
         uuid_n(t->owner, 100000000u + owner);
+        t->has_owner = true;
+    }
     t->ts = ts;
 }
 

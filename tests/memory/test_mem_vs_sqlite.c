@@ -68,8 +68,8 @@ static void normalize(const dal_model *m, dal_list *l)
     for (size_t i = 0; g_ignore_seq && i < l->n; i++) {
         if (m == &m_task_model)
             ((m_task *)l->v)[i].seq = 0;
-        else if (m == &m_stats_model)
-            ((m_stats *)l->v)[i].total = 0;
+        else if (m == &m_task_stats_row_model)
+            ((m_task_stats_row *)l->v)[i].total = 0;
     }
 }
 
@@ -162,10 +162,12 @@ static void populate(pair *p)
         dal_record_clear(&m_task_model, &u);
     }
     for (unsigned i = 0; i < 80; i++) {
-        m_note n = {{0}, (int32_t)rnd(4), NULL, {0}};
+        m_note n = {{0}, (int32_t)rnd(4), NULL, false, {0}};
         uuid_n(n.task, 1 + rnd(N_TASKS));
-        if (rnd(3) == 0)
+        if (rnd(3) == 0) {
             owner_id(n.author, 1 + rnd(N_OWNERS));
+            n.has_author = true;
+        }
         if (rnd(2))
             n.body = strdup(words[rnd(18)]);
         BOTH(dal_insert(p->mem, &m_note_model, &n, &ea), dal_insert(p->sql, &m_note_model, &n, &eb),
@@ -181,20 +183,20 @@ static void random_queries(pair *p, int rounds)
     for (int r = 0; r < rounds; r++) {
         owner_id(o1, 1 + rnd(N_OWNERS + 1)); /* sometimes an owner that does not exist */
         owner_id(o2, 1 + rnd(N_OWNERS));
-        same_select(p, &q_open, NULL);
+        same_select(p, &m_task_open_query, NULL);
         dal_value a1[] = {v_uuid(o1), v_int(DAL_INT, rnd(12))};
-        same_select(p, &q_by_owner, a1);
+        same_select(p, &m_task_by_owner_query, a1);
         dal_value a2[] = {v_int(DAL_TIMESTAMP, (int64_t)rnd(TS_RANGE + 4) - 2)};
-        same_select(p, &q_since, a2);
+        same_select(p, &m_task_since_query, a2);
         int64_t lo = (int64_t)rnd(TS_RANGE) - 2;
         dal_value a3[] = {v_int(DAL_TIMESTAMP, lo), v_int(DAL_TIMESTAMP, lo + rnd(20)), v_int(DAL_INT, rnd(15)),
                           v_int(DAL_INT, rnd(6))};
-        same_select(p, &q_window, a3);
+        same_select(p, &m_task_window_query, a3);
         dal_value a4[] = {v_text(patterns[rnd(17)])};
-        same_select(p, &q_titled, a4);
-        same_select(p, &q_fot, a4);
+        same_select(p, &m_task_titled_query, a4);
+        same_select(p, &m_task_flagged_or_titled_query, a4);
         dal_value a5[] = {v_uuid(o1), v_uuid(o2), v_int(DAL_INT, rnd(30))};
-        same_select(p, &q_either, a5);
+        same_select(p, &m_task_either_query, a5);
         int sv[3];
         size_t ns = 0;
         for (int s = 0; s < 3; s++)
@@ -206,15 +208,15 @@ static void random_queries(pair *p, int rounds)
         in.is_list = true;
         in.as.list.n = ns;
         in.as.list.v = sv;
-        same_select(p, &q_in_status, &in);
+        same_select(p, &m_task_in_status_query, &in);
         dal_value o = rnd(3) == 0 ? v_null(DAL_UUID) : v_uuid(o1);
-        same_select(p, &q_of_owner, &o);
+        same_select(p, &m_task_of_owner_query, &o);
         dal_value x = rnd(4) == 0 ? v_int(DAL_INT, (int64_t)rnd(4)) : v_real(scores[rnd(8)]);
-        same_select(p, &q_not_above, &x);
-        same_select(p, &q_score_ne, &x);
-        same_select(p, &q_by_prio, NULL);
+        same_select(p, &m_task_not_above_query, &x);
+        same_select(p, &m_task_score_ne_query, &x);
+        same_select(p, &m_task_by_prio_query, NULL);
         dal_value since = v_int(DAL_TIMESTAMP, (int64_t)rnd(TS_RANGE));
-        same_aggregate(p, &q_stats, &since);
+        same_aggregate(p, &m_task_stats_query, &since);
 
         m_task a, b;
         memset(&a, 0, sizeof a);
@@ -222,8 +224,8 @@ static void random_queries(pair *p, int rounds)
         bool fa = false, fb = false;
         dal_value s = v_int(DAL_U64, 0);
         s.as.u = rnd(N_TASKS + 20);
-        OK(dal_query_one(p->mem, &q_by_seq, &s, &a, &fa, err));
-        OK(dal_query_one(p->sql, &q_by_seq, &s, &b, &fb, err));
+        OK(dal_query_one(p->mem, &m_task_one_by_seq_query, &s, &a, &fa, err));
+        OK(dal_query_one(p->sql, &m_task_one_by_seq_query, &s, &b, &fb, err));
         if (!g_ignore_seq) {
             assert_int_equal(fa, fb);
             assert_true(!fa || dal_record_equal(&m_task_model, &a, &b));
@@ -284,19 +286,21 @@ static void random_writes(pair *p, int rounds, unsigned *next_task)
             owner_id(to, 1 + rnd(N_OWNERS + 1));
             dal_value a[] = {rnd(3) == 0 ? v_null(DAL_UUID) : v_uuid(from), rnd(4) == 0 ? v_null(DAL_UUID) : v_uuid(to)};
             int64_t ca = -1, cb = -2;
-            BOTH(dal_exec(p->mem, &q_reassign, a, &ca, &ea), dal_exec(p->sql, &q_reassign, a, &cb, &eb), what);
+            BOTH(dal_exec(p->mem, &m_task_reassign_query, a, &ca, &ea), dal_exec(p->sql, &m_task_reassign_query, a, &cb, &eb), what);
             if (ca >= 0 || cb >= 0)
                 assert_int_equal(ca, cb);
         } else if (kind == 6) { /* delete by query */
             dal_value ts = v_int(DAL_TIMESTAMP, (int64_t)rnd(4));
             int64_t ca = -1, cb = -2;
-            BOTH(dal_exec(p->mem, &q_older, &ts, &ca, &ea), dal_exec(p->sql, &q_older, &ts, &cb, &eb), what);
+            BOTH(dal_exec(p->mem, &m_task_older_query, &ts, &ca, &ea), dal_exec(p->sql, &m_task_older_query, &ts, &cb, &eb), what);
             assert_int_equal(ca, cb);
         } else { /* a note, maybe a dangling one */
-            m_note n = {{0}, (int32_t)rnd(4), NULL, {0}};
+            m_note n = {{0}, (int32_t)rnd(4), NULL, false, {0}};
             uuid_n(n.task, 1 + rnd(*next_task));
-            if (rnd(2))
+            if (rnd(2)) {
                 owner_id(n.author, 1 + rnd(N_OWNERS + 1));
+                n.has_author = true;
+            }
             BOTH(dal_insert(p->mem, &m_note_model, &n, &ea), dal_insert(p->sql, &m_note_model, &n, &eb), what);
         }
         same_tables(p, what);

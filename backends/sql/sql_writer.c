@@ -1,17 +1,17 @@
 /*
- * sqlite_sql.c - the one place SQL text is made, from the schema descriptors.
+ * sql_writer.c - the one place SQL text is made, from the schema descriptors,
+ * for both SQL backends (the differences are the sq_dialect, sql_writer.h).
  *
  * Identifiers (tables, columns, indexes) come from the descriptors and are
- * quoted; values never appear in SQL text: each becomes a '?' whose binding
- * is recorded in a plan (sq_bind), so statements are prepared once per
- * connection and reused.
+ * quoted; values never appear in SQL text: each becomes a placeholder whose
+ * binding is recorded in a plan (sq_bind), so statements are prepared once
+ * per connection and reused.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dal_sqlite.h"
-#include "sqlite_internal.h"
+#include "sql_writer.h"
 
 /* ------------------------------------------------------------------------ */
 /* Strings                                                                   */
@@ -94,19 +94,15 @@ void sq_buf_free(sq_buf *b)
 /* Pieces                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static const char *column_type(const dal_field *f)
+/* The next placeholder: "?" or "$n" (*n counts them). */
+static void add_placeholder(sq_buf *b, const sq_dialect *d, unsigned *n)
 {
-    if (f->flags & DAL_F_LIST)
-        return "TEXT";
-    switch (f->type) {
-    case DAL_INT: case DAL_I32: case DAL_U32: case DAL_U64: case DAL_BOOL: case DAL_TIMESTAMP:
-        return "INTEGER";
-    case DAL_REAL:
-        return "REAL";
-    case DAL_ENUM:
-        return f->enumt && f->enumt->values ? "INTEGER" : "TEXT";
-    default:
-        return "TEXT";
+    ++*n;
+    if (d->numbered_params) {
+        sq_buf_addc(b, '$');
+        sq_buf_uint(b, *n);
+    } else {
+        sq_buf_addc(b, '?');
     }
 }
 
@@ -121,13 +117,14 @@ static void add_columns(sq_buf *b, const dal_model *m)
 }
 
 /* "k1" = ? AND "k2" = ? */
-static void add_key_match(sq_buf *b, const dal_model *m)
+static void add_key_match(sq_buf *b, const sq_dialect *d, const dal_model *m, unsigned *n)
 {
     for (size_t k = 0; k < m->n_pk; k++) {
         if (k)
             sq_buf_add(b, " AND ");
         sq_buf_ident(b, m->fields[m->pk[k]].column);
-        sq_buf_add(b, " = ?");
+        sq_buf_add(b, " = ");
+        add_placeholder(b, d, n);
     }
 }
 
@@ -171,7 +168,7 @@ static const char *on_delete_sql(dal_on_delete d)
     }
 }
 
-static void add_table_ddl(sq_buf *b, const dal_model *m)
+static void add_table_ddl(sq_buf *b, const sq_dialect *d, const dal_model *m)
 {
     sq_buf_add(b, "CREATE TABLE IF NOT EXISTS ");
     sq_buf_ident(b, m->table);
@@ -181,7 +178,7 @@ static void add_table_ddl(sq_buf *b, const dal_model *m)
         sq_buf_add(b, "  ");
         sq_buf_ident(b, f->column);
         sq_buf_addc(b, ' ');
-        sq_buf_add(b, column_type(f));
+        sq_buf_add(b, d->column_type(f));
         if (!(f->flags & DAL_F_OPTIONAL) || (f->flags & DAL_F_LIST)) /* lists are never absent */
             sq_buf_add(b, " NOT NULL");
         if ((f->flags & DAL_F_UNIQUE) && !unique_index_covers(m, i))
@@ -207,7 +204,7 @@ static void add_table_ddl(sq_buf *b, const dal_model *m)
     sq_buf_add(b, "\n);\n");
 }
 
-static void add_index_ddl(sq_buf *b, const dal_model *m, const dal_index *x)
+static void add_index_ddl(sq_buf *b, const sq_dialect *d, const dal_model *m, const dal_index *x)
 {
     sq_buf_add(b, x->unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ");
     sq_buf_ident(b, x->name);
@@ -218,25 +215,43 @@ static void add_index_ddl(sq_buf *b, const dal_model *m, const dal_index *x)
         if (p)
             sq_buf_add(b, ", ");
         sq_buf_ident(b, m->fields[x->parts[p].field].column);
-        if (x->parts[p].desc)
-            sq_buf_add(b, " DESC");
+        sq_buf_add(b, x->parts[p].desc ? d->index_desc : d->index_asc);
     }
     sq_buf_add(b, ");\n");
 }
 
-char *sq_schema_ddl(const dal_schema *s)
+void sq_sequence_name(sq_buf *b, const dal_model *m, const dal_field *f)
+{
+    size_t n = strlen(m->table) + strlen(f->column) + 6;
+    char *name = malloc(n);
+    if (name == NULL) {
+        b->oom = true;
+        return;
+    }
+    snprintf(name, n, "%s_%s_seq", m->table, f->column);
+    sq_buf_ident(b, name);
+    free(name);
+}
+
+char *sq_schema_ddl(const sq_dialect *d, const dal_schema *s)
 {
     sq_buf b = {0};
-    sq_buf_add(&b, "CREATE TABLE IF NOT EXISTS \"dal_sequences\" (\n"
-                   "  \"tbl\" TEXT NOT NULL,\n  \"col\" TEXT NOT NULL,\n  \"value\" INTEGER NOT NULL,\n"
-                   "  PRIMARY KEY (\"tbl\", \"col\")\n);\n");
+    if (d->ddl_head != NULL)
+        sq_buf_add(&b, d->ddl_head);
     for (size_t i = 0; i < s->n_models; i++) {
         const dal_model *m = s->models[i];
         if (m->table == NULL)
             continue;
-        add_table_ddl(&b, m);
+        for (size_t f = 0; d->native_sequences && f < m->n_fields; f++) {
+            if (!(m->fields[f].flags & DAL_F_SEQUENCE))
+                continue;
+            sq_buf_add(&b, "CREATE SEQUENCE IF NOT EXISTS ");
+            sq_sequence_name(&b, m, &m->fields[f]);
+            sq_buf_add(&b, ";\n");
+        }
+        add_table_ddl(&b, d, m);
         for (size_t x = 0; x < m->n_indexes; x++)
-            add_index_ddl(&b, m, &m->indexes[x]);
+            add_index_ddl(&b, d, m, &m->indexes[x]);
     }
     return sq_buf_take(&b);
 }
@@ -245,17 +260,46 @@ char *sq_schema_ddl(const dal_schema *s)
 /* Per-model statements                                                      */
 /* ------------------------------------------------------------------------ */
 
-static char *sql_insert(const dal_model *m, bool upsert, const sq_model_sql *ms)
+static char *sql_insert(const sq_dialect *d, const dal_model *m, bool upsert, const sq_model_sql *ms)
 {
     sq_buf b = {0};
+    unsigned n = 0;
     sq_buf_add(&b, "INSERT INTO ");
     sq_buf_ident(&b, m->table);
     sq_buf_add(&b, " (");
     add_columns(&b, m);
     sq_buf_add(&b, ") VALUES (");
-    for (size_t i = 0; i < m->n_fields; i++)
-        sq_buf_add(&b, i ? ", ?" : "?");
+    /* a plain insert takes native sequence values in the statement itself
+     * (and returns them); an upsert binds the values taken before */
+    bool inline_seq = d->native_sequences && !upsert;
+    for (size_t i = 0; i < m->n_fields; i++) {
+        if (i)
+            sq_buf_add(&b, ", ");
+        if (inline_seq && (m->fields[i].flags & DAL_F_SEQUENCE)) {
+            sq_buf t = {0};
+            sq_sequence_name(&t, m, &m->fields[i]);
+            char *name = sq_buf_take(&t);
+            if (name == NULL) {
+                b.oom = true;
+                continue;
+            }
+            sq_buf_add(&b, "nextval('");
+            for (const char *c = name; *c; c++) { /* a string literal: quotes doubled */
+                if (*c == '\'')
+                    sq_buf_addc(&b, '\'');
+                sq_buf_addc(&b, *c);
+            }
+            sq_buf_add(&b, "')");
+            free(name);
+        } else {
+            add_placeholder(&b, d, &n);
+        }
+    }
     sq_buf_addc(&b, ')');
+    for (size_t q = 0; inline_seq && q < ms->n_seq; q++) {
+        sq_buf_add(&b, q ? ", " : " RETURNING ");
+        sq_buf_ident(&b, m->fields[ms->seq_fields[q]].column);
+    }
     if (upsert) {
         sq_buf_add(&b, " ON CONFLICT (");
         add_key_list(&b, m);
@@ -272,13 +316,20 @@ static char *sql_insert(const dal_model *m, bool upsert, const sq_model_sql *ms)
                 sq_buf_ident(&b, col);
             }
         }
+        /* the stored @sequence values of a row that existed (PostgreSQL
+         * takes new ones first; SQLite upserts such models otherwise) */
+        for (size_t q = 0; q < ms->n_seq; q++) {
+            sq_buf_add(&b, q ? ", " : " RETURNING ");
+            sq_buf_ident(&b, m->fields[ms->seq_fields[q]].column);
+        }
     }
     return sq_buf_take(&b);
 }
 
-static char *sql_by_key(const char *head, const dal_model *m, bool columns, const char *tail)
+static char *sql_by_key(const sq_dialect *d, const char *head, const dal_model *m, bool columns, const char *tail)
 {
     sq_buf b = {0};
+    unsigned n = 0;
     sq_buf_add(&b, head);
     if (columns) {
         add_columns(&b, m);
@@ -286,14 +337,27 @@ static char *sql_by_key(const char *head, const dal_model *m, bool columns, cons
     }
     sq_buf_ident(&b, m->table);
     sq_buf_add(&b, " WHERE ");
-    add_key_match(&b, m);
+    add_key_match(&b, d, m, &n);
     sq_buf_add(&b, tail);
     return sq_buf_take(&b);
 }
 
-static char *sql_update(const dal_model *m, const sq_model_sql *ms)
+/* The SET of an update that changes nothing but matches the row. */
+static void add_noop_set(sq_buf *b, const sq_dialect *d, const dal_model *m)
+{
+    if (d->noop_set != NULL) {
+        sq_buf_add(b, d->noop_set);
+        return;
+    }
+    sq_buf_ident(b, m->fields[m->pk[0]].column);
+    sq_buf_add(b, " = ");
+    sq_buf_ident(b, m->fields[m->pk[0]].column);
+}
+
+static char *sql_update(const sq_dialect *d, const dal_model *m, const sq_model_sql *ms)
 {
     sq_buf b = {0};
+    unsigned n = 0;
     sq_buf_add(&b, "UPDATE ");
     sq_buf_ident(&b, m->table);
     sq_buf_add(&b, " SET ");
@@ -301,12 +365,13 @@ static char *sql_update(const dal_model *m, const sq_model_sql *ms)
         if (u)
             sq_buf_add(&b, ", ");
         sq_buf_ident(&b, m->fields[ms->update_fields[u]].column);
-        sq_buf_add(&b, " = ?");
+        sq_buf_add(&b, " = ");
+        add_placeholder(&b, d, &n);
     }
     if (ms->n_update == 0) /* every field is key or sequence: touch nothing, still match the row */
-        sq_buf_add(&b, "rowid = rowid");
+        add_noop_set(&b, d, m);
     sq_buf_add(&b, " WHERE ");
-    add_key_match(&b, m);
+    add_key_match(&b, d, m, &n);
     for (size_t s = 0; s < ms->n_seq; s++) {
         sq_buf_add(&b, s ? ", " : " RETURNING ");
         sq_buf_ident(&b, m->fields[ms->seq_fields[s]].column);
@@ -345,7 +410,7 @@ void sq_model_sql_free(sq_model_sql *ms)
     *ms = (sq_model_sql){0};
 }
 
-dal_code sq_model_sql_build(const dal_model *m, sq_model_sql *out, dal_error *err)
+dal_code sq_model_sql_build(const sq_dialect *d, const dal_model *m, sq_model_sql *out, dal_error *err)
 {
     sq_model_sql ms = {0};
     ms.m = m;
@@ -359,12 +424,12 @@ dal_code sq_model_sql_build(const dal_model *m, sq_model_sql *out, dal_error *er
         else if (!is_key(m, i))
             ms.update_fields[ms.n_update++] = (unsigned)i;
     }
-    ms.sql[SQ_INSERT] = sql_insert(m, false, &ms);
-    ms.sql[SQ_UPSERT] = sql_insert(m, true, &ms);
-    ms.sql[SQ_GET] = sql_by_key("SELECT ", m, true, "");
-    ms.sql[SQ_DELETE] = sql_by_key("DELETE FROM ", m, false, "");
-    ms.sql[SQ_EXISTS] = sql_by_key("SELECT 1 FROM ", m, false, "");
-    ms.sql[SQ_UPDATE] = sql_update(m, &ms);
+    ms.sql[SQ_INSERT] = sql_insert(d, m, false, &ms);
+    ms.sql[SQ_UPSERT] = sql_insert(d, m, true, &ms);
+    ms.sql[SQ_GET] = sql_by_key(d, "SELECT ", m, true, "");
+    ms.sql[SQ_DELETE] = sql_by_key(d, "DELETE FROM ", m, false, "");
+    ms.sql[SQ_EXISTS] = sql_by_key(d, "SELECT 1 FROM ", m, false, "");
+    ms.sql[SQ_UPDATE] = sql_update(d, m, &ms);
     ms.sql[SQ_LIST] = sql_list(m);
     ms.sql[SQ_COUNT] = sql_count(m);
     for (int op = 0; op < SQ_N_OPS; op++)
@@ -382,6 +447,7 @@ oom:
 /* ------------------------------------------------------------------------ */
 
 typedef struct plan_builder {
+    const sq_dialect *d;
     const dal_query *q;
     sq_buf sql;
     sq_bind *binds;
@@ -402,7 +468,8 @@ static void add_bind(plan_builder *pb, sq_bind bind)
         pb->cap = cap;
     }
     pb->binds[pb->n++] = bind;
-    sq_buf_addc(&pb->sql, '?');
+    unsigned ph = (unsigned)pb->n - 1;
+    add_placeholder(&pb->sql, pb->d, &ph);
 }
 
 /* A '?' bound to an operand, encoded as the column of target. */
@@ -455,17 +522,21 @@ static void add_expr(plan_builder *pb, const dal_expr *e)
     switch (e->op) {
     case DAL_OP_IS_NULL: sq_buf_add(&pb->sql, " IS NULL"); return;
     case DAL_OP_IS_NOT_NULL: sq_buf_add(&pb->sql, " IS NOT NULL"); return;
-    case DAL_OP_LIKE: sq_buf_add(&pb->sql, " LIKE "); break;
-    case DAL_OP_IN:
-        /* one JSON array parameter: the statement does not depend on the list's length */
-        sq_buf_add(&pb->sql, " IN (SELECT value FROM json_each(");
+    case DAL_OP_LIKE:
+        sq_buf_add(&pb->sql, pb->d->like_op);
         add_operand(pb, &e->rhs, f);
-        sq_buf_add(&pb->sql, "))");
+        sq_buf_add(&pb->sql, pb->d->like_tail);
+        return;
+    case DAL_OP_IN:
+        /* one list parameter: the statement does not depend on the list's length */
+        sq_buf_add(&pb->sql, pb->d->in_head);
+        add_operand(pb, &e->rhs, f);
+        sq_buf_add(&pb->sql, pb->d->in_tail);
         return;
     case DAL_OP_EQ:
     case DAL_OP_NE:
         if (operand_nullable(pb->q, &e->rhs)) {
-            sq_buf_add(&pb->sql, e->op == DAL_OP_EQ ? " IS " : " IS NOT ");
+            sq_buf_add(&pb->sql, e->op == DAL_OP_EQ ? pb->d->eq_null_safe : pb->d->ne_null_safe);
             break;
         }
         /* fall through */
@@ -489,11 +560,13 @@ static void add_limit(plan_builder *pb)
     const dal_query *q = pb->q;
     if (q->limit.kind == DAL_ARG_NONE && q->offset.kind == DAL_ARG_NONE)
         return;
-    sq_buf_add(&pb->sql, " LIMIT ");
-    if (q->limit.kind == DAL_ARG_NONE)
-        add_bind(pb, (sq_bind){.kind = SQB_INT, .i = -1});
-    else
+    if (q->limit.kind != DAL_ARG_NONE) {
+        sq_buf_add(&pb->sql, " LIMIT ");
         add_operand(pb, &q->limit, NULL);
+    } else if (pb->d->offset_needs_limit) {
+        sq_buf_add(&pb->sql, " LIMIT ");
+        add_bind(pb, (sq_bind){.kind = SQB_INT, .i = -1});
+    }
     if (q->offset.kind != DAL_ARG_NONE) {
         sq_buf_add(&pb->sql, " OFFSET ");
         add_operand(pb, &q->offset, NULL);
@@ -523,10 +596,10 @@ static void plan_select(plan_builder *pb)
         if (!first)
             sq_buf_add(&pb->sql, ", ");
         sq_buf_ident(&pb->sql, m->fields[q->order[o].field].column);
-        sq_buf_add(&pb->sql, q->order[o].desc ? " DESC" : " ASC");
+        sq_buf_add(&pb->sql, q->order[o].desc ? pb->d->desc : pb->d->asc);
     }
-    /* ties: the primary key ascending (SQLite sorts NULLs first ascending,
-     * last descending, which is the documented order) */
+    /* ties: the primary key ascending (NULLs first ascending, last
+     * descending: SQLite's own order, spelled out for others) */
     for (size_t k = 0; k < m->n_pk; k++) {
         if (order_has(q, m->pk[k]))
             continue;
@@ -534,7 +607,7 @@ static void plan_select(plan_builder *pb)
             sq_buf_add(&pb->sql, ", ");
         first = false;
         sq_buf_ident(&pb->sql, m->fields[m->pk[k]].column);
-        sq_buf_add(&pb->sql, " ASC");
+        sq_buf_add(&pb->sql, pb->d->asc);
     }
     add_limit(pb);
 }
@@ -555,7 +628,7 @@ static void plan_update(plan_builder *pb)
         add_operand(pb, &q->set[i].value, f);
     }
     if (q->n_set == 0)
-        sq_buf_add(&pb->sql, "rowid = rowid");
+        add_noop_set(&pb->sql, pb->d, m);
     add_where(pb);
 }
 
@@ -606,7 +679,7 @@ static void plan_aggregate(plan_builder *pb)
     for (size_t o = 0; o < q->n_order; o++, first = false) {
         sq_buf_add(&pb->sql, first ? " ORDER BY " : ", ");
         sq_buf_uint(&pb->sql, q->order[o].field + 1);
-        sq_buf_add(&pb->sql, q->order[o].desc ? " DESC" : " ASC");
+        sq_buf_add(&pb->sql, q->order[o].desc ? pb->d->desc : pb->d->asc);
     }
     for (size_t i = 0; i < q->n_items; i++) {
         if (q->items[i].fn != DAL_AGG_GROUP || order_has(q, (unsigned)i))
@@ -614,7 +687,7 @@ static void plan_aggregate(plan_builder *pb)
         sq_buf_add(&pb->sql, first ? " ORDER BY " : ", ");
         first = false;
         sq_buf_uint(&pb->sql, i + 1);
-        sq_buf_add(&pb->sql, " ASC");
+        sq_buf_add(&pb->sql, pb->d->asc);
     }
     add_limit(pb);
 }
@@ -628,9 +701,9 @@ void sq_plan_free(sq_plan *p)
     *p = (sq_plan){0};
 }
 
-dal_code sq_plan_build(const dal_query *q, sq_plan *out, dal_error *err)
+dal_code sq_plan_build(const sq_dialect *d, const dal_query *q, sq_plan *out, dal_error *err)
 {
-    plan_builder pb = {.q = q};
+    plan_builder pb = {.d = d, .q = q};
     switch (q->kind) {
     case DAL_Q_SELECT: plan_select(&pb); break;
     case DAL_Q_UPDATE: plan_update(&pb); break;
@@ -650,16 +723,16 @@ dal_code sq_plan_build(const dal_query *q, sq_plan *out, dal_error *err)
     return DAL_OK;
 }
 
-dal_code sq_count_plan_build(const dal_query *q, sq_plan *out, dal_error *err)
+dal_code sq_count_plan_build(const sq_dialect *d, const dal_query *q, sq_plan *out, dal_error *err)
 {
     sq_plan inner;
-    dal_code rc = sq_plan_build(q, &inner, err);
+    dal_code rc = sq_plan_build(d, q, &inner, err);
     if (rc != DAL_OK)
         return rc;
     sq_buf b = {0};
     sq_buf_add(&b, "SELECT count(*) FROM (");
     sq_buf_add(&b, inner.sql);
-    sq_buf_addc(&b, ')');
+    sq_buf_add(&b, ") AS \"counted\"");
     char *sql = sq_buf_take(&b);
     if (sql == NULL) {
         sq_plan_free(&inner);
@@ -751,13 +824,13 @@ static cJSON *bind_json(const sq_bind *b, const dal_value *args)
     }
 }
 
-dal_code dal_sqlite_query_sql(const dal_query *q, const dal_value *args, char **sql, char **params_json,
-                              dal_error *err)
+dal_code sq_query_sql_text(const sq_dialect *d, const dal_query *q, const dal_value *args, char **sql,
+                           char **params_json, dal_error *err)
 {
     if (q == NULL || q->model == NULL || q->model->table == NULL || sql == NULL || params_json == NULL)
         return dal_set_error(err, DAL_ERR_INVALID, "query sql: a query on a table, sql and params are required");
     sq_plan plan;
-    dal_code rc = sq_plan_build(q, &plan, err);
+    dal_code rc = sq_plan_build(d, q, &plan, err);
     if (rc != DAL_OK)
         return rc;
     cJSON *arr = cJSON_CreateArray();
