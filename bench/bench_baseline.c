@@ -14,7 +14,8 @@
 
 #include "bench_baseline.h"
 
-enum { ST_BEGIN, ST_COMMIT, ST_AGENT_INSERT, ST_TASK_GET, ST_SEQ_NEXT, ST_EVENT_INSERT, ST_TASK_CLAIM, ST_N };
+enum { ST_BEGIN, ST_COMMIT, ST_AGENT_INSERT, ST_TASK_GET, ST_SEQ_NEXT, ST_EVENT_INSERT, ST_TASK_CLAIM, ST_CLAIM_NEXT,
+       ST_N };
 
 static const char *const stmt_sql[ST_N] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -30,6 +31,13 @@ static const char *const stmt_sql[ST_N] = {
                         "sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     [ST_TASK_CLAIM] = "UPDATE tasks SET assigned_to = ?, status = 'assigned', updated_at = ? "
                       "WHERE id = ? AND status = 'pending'",
+    /* the next pending task, highest priority first, then oldest: picked and
+     * changed in one statement, under the write lock */
+    [ST_CLAIM_NEXT] = "UPDATE tasks SET status = 'assigned', assigned_to = ?, updated_at = ? "
+                      "WHERE id = (SELECT id FROM tasks WHERE status = 'pending' "
+                      "ORDER BY priority DESC, created_at ASC, id ASC LIMIT 1) "
+                      "RETURNING id, task_type, priority, status, assigned_to, payload, result, error, "
+                      "retry_count, max_retries, dependencies, created_at, updated_at, started_at, completed_at",
 };
 
 static const char *const agent_status_names[] = {"initializing", "active", "idle", "busy",
@@ -340,6 +348,34 @@ int bl_task_get(bl_db *b, const char *id, swarm_task *out, bool *found)
         }
     } else if (rc != SQLITE_DONE) {
         res = fail(b, stmt_sql[ST_TASK_GET]);
+    }
+    sqlite3_reset(s);
+    return res;
+}
+
+int bl_task_claim_next(bl_db *b, const char *agent_id, swarm_task *out, bool *found)
+{
+    sqlite3_stmt *s = b->st[ST_CLAIM_NEXT];
+    sqlite3_bind_text(s, 1, agent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, dal_now_us());
+    int rc = sqlite3_step(s);
+    int res = 0;
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        swarm_task_clear(out);
+        if (read_task(s, out) != 0) {
+            swarm_task_clear(out);
+            res = fail(b, "decoding a task");
+        }
+        /* step on to SQLITE_DONE: SQLite runs the commit's hooks, the
+         * automatic checkpoint among them, only when a statement finishes
+         * there; one reset after its row never checkpoints, and the
+         * write-ahead log grows without bound */
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE && res == 0)
+            res = fail(b, stmt_sql[ST_CLAIM_NEXT]);
+    } else if (rc != SQLITE_DONE) {
+        res = fail(b, stmt_sql[ST_CLAIM_NEXT]);
     }
     sqlite3_reset(s);
     return res;

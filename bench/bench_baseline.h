@@ -34,4 +34,8 @@ int bl_event_insert(bl_db *b, swarm_event *e);
 /* pending -> assigned to agent_id; *changed tells whether it was pending. */
 int bl_task_claim(bl_db *b, const char *id, const char *agent_id, bool *changed);
 
+/* Claims the next pending task (priority desc, created_at asc, id) for
+ * agent_id in one UPDATE ... RETURNING, into out; *found false when none. */
+int bl_task_claim_next(bl_db *b, const char *agent_id, swarm_task *out, bool *found);
+
 #endif

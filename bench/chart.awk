@@ -10,6 +10,8 @@ function field(line, key,   m) {
   }
   return ""
 }
+# the task queue's rows (workers, threads) are not drawn
+field($0, "workers") != "" || field($0, "threads") != "" { next }
 {
   op = field($0, "op"); be = field($0, "backend"); ops = field($0, "ops_per_s"); n = field($0, "n")
   if (n == "") {

@@ -7,7 +7,8 @@
  *
  * --json: one JSON object per result line on stdout, the table on stderr.
  * --quick: fewer rounds and operations (under a minute on 2 cores).
- * --only OP: that operation of the four alone, no scaling (for profiling).
+ * --only OP: that operation of the four alone, no scaling (for profiling);
+ *   --only queue: the task queue and the threaded gets alone.
  * --backend sqlite|memory|postgresql: that backend alone.
  *
  * PostgreSQL runs when DAL_BENCH_PG_URL names a server (a URL without options):
@@ -15,7 +16,8 @@
  * hand-written libpq C (bench_pg_baseline.c); no scaling.
  *
  * Generated and baseline runs alternate (their order swaps every round) on
- * the same database file; every figure is the median over the rounds.
+ * the same database file; every figure is the median over the rounds. The
+ * task queue and gets from several threads: bench_queue.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "bench_baseline.h"
+#include "bench_queue.h"
 #ifdef DAL_BENCH_HAVE_PG
 #include "bench_pg_baseline.h"
 #endif
@@ -646,14 +649,15 @@ int main(int argc, char **argv)
     double t0 = now_s();
     bool sqlite = c.backend == NULL || strcmp(c.backend, "sqlite") == 0;
     bool memory = c.backend == NULL || strcmp(c.backend, "memory") == 0;
+    bool queue_only = c.only != NULL && strcmp(c.only, "queue") == 0;
     bool pg = c.backend == NULL || strcmp(c.backend, "postgresql") == 0;
-    if (sqlite)
+    if (sqlite && !queue_only)
         run_four(&c, "sqlite", url, path, NULL);
-    if (memory)
+    if (memory && !queue_only)
         run_four(&c, "memory", "memory:", NULL, NULL);
     const char *pg_server = getenv("DAL_BENCH_PG_URL");
 #ifdef DAL_BENCH_HAVE_PG
-    if (pg && pg_server != NULL && *pg_server && strchr(pg_server, '?') == NULL) {
+    if (pg && !queue_only && pg_server != NULL && *pg_server && strchr(pg_server, '?') == NULL) {
         /* a schema of its own: the generated side by dal's schema= option,
          * the baseline by its search_path */
         char pg_url[700], base_url[760];
@@ -682,12 +686,15 @@ int main(int argc, char **argv)
         run_scaling(&c, "sqlite", dir);
     if (c.only == NULL && memory)
         run_scaling(&c, "memory", NULL);
-    remove_dir(dir);
     FILE *table = c.json ? stderr : stdout;
     if (c.json)
         for (int i = 0; i < n_results; i++)
             print_json(&results[i]);
-    print_table(table, &c);
+    if (!queue_only)
+        print_table(table, &c);
+    if (sqlite && (c.only == NULL || queue_only))
+        bench_queue_run(dir, c.quick, c.json, table);
+    remove_dir(dir);
     fprintf(table, "\n%s run: %.1f s, %d rounds\n", c.quick ? "quick" : "full", now_s() - t0, c.rounds);
     return 0;
 }

@@ -300,7 +300,12 @@ ast_param ast_param_make(src_tok name, ast_type type)
 
 ast_set ast_set_make(src_tok field, ast_value value)
 {
-    return (ast_set){field, value};
+    return (ast_set){field, value, {0}, {0}};
+}
+
+ast_set ast_set_arith(src_tok field, src_tok base, src_tok op, ast_value value)
+{
+    return (ast_set){field, value, base, op};
 }
 
 ast_item ast_item_make(src_tok fn, src_tok arg, src_tok name)

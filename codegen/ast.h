@@ -182,12 +182,16 @@ typedef struct ast_param {
 
 ast_param ast_param_make(src_tok name, ast_type type);
 
+/* field = value, or field = base + value / base - value (op: the '+' or '-';
+ * base.s set and op.s NULL for "base -1", a negative number). */
 typedef struct ast_set {
     src_tok field;
     ast_value value;
+    src_tok base, op;
 } ast_set;
 
 ast_set ast_set_make(src_tok field, ast_value value);
+ast_set ast_set_arith(src_tok field, src_tok base, src_tok op, ast_value value);
 
 /* fn(arg) as name; arg.s == NULL for count(). */
 typedef struct ast_item {

@@ -1355,6 +1355,47 @@ static void check_order(checker *c, query_ctx *qc)
     }
 }
 
+/* set f = f + operand / f - operand: an integer field that is not optional,
+ * an integer literal or parameter (not optional). A negative literal turns
+ * the operation around, so that the literal stored is never negative. */
+static void check_arith(checker *c, query_ctx *qc, const ast_set *as, const m_field *f, m_set *s)
+{
+    const ast_value *v = &as->value;
+    s->arith = as->op.s == NULL || as->op.s[0] == '+' ? '+' : '-';
+    if (!tok_is(as->base, f->name))
+        diag_error_at(c->d, as->base, "'%.*s' here must be the field being set: write '%s = %s %c ...'",
+                      T(as->base), f->name, f->name, s->arith);
+    else if (!is_integer(f->type.kind) || f->type.list || f->type.optional)
+        diag_error_at(c->d, as->field, "'%s' is %s: + and - work on int, i32, u32 and u64 fields that are "
+                      "not optional", f->name, show_type(&f->type).s);
+    if (v->kind == AV_PARAM) {
+        long p = use_param(c, qc, v->tok);
+        if (p < 0)
+            return;
+        const m_type *pt = &qc->q->params[p].type;
+        if (!is_integer(pt->kind) || pt->list || pt->optional)
+            diag_error_at(c->d, v->tok, "parameter '%.*s' is %s: the amount of + or - is an integer "
+                          "(int, i32, u32 or u64) parameter that is not optional", T(v->tok), show_type(pt).s);
+        s->value = (m_operand){.kind = MA_PARAM, .param = (size_t)p};
+        return;
+    }
+    int64_t n;
+    if (v->kind != AV_INT || !parse_int(v->tok, &n) || n == INT64_MIN) {
+        diag_error_at(c->d, v->tok, "the amount of + or - is an integer or an integer parameter, not '%.*s'",
+                      T(v->tok));
+        return;
+    }
+    if (as->op.s == NULL && n >= 0) {
+        diag_error_at(c->d, v->tok, "expected '+' or '-' before '%.*s'", T(v->tok));
+        return;
+    }
+    if (n < 0) {
+        n = -n;
+        s->arith = s->arith == '+' ? '-' : '+';
+    }
+    s->value = (m_operand){.kind = MA_LIT, .lit = {.kind = ML_INT, .i = n}};
+}
+
 /* set f = operand, ... then the @updated_now fields not named. */
 static void check_set(checker *c, query_ctx *qc)
 {
@@ -1381,7 +1422,12 @@ static void check_set(checker *c, query_ctx *qc)
         m_set *s = FE_PUSH(q->set, q->n_set);
         s->field = (size_t)fi;
         const ast_value *v = &as->value;
-        if (qc->mc->bad[fi]) {
+        if (as->base.s) {
+            if (!qc->mc->bad[fi])
+                check_arith(c, qc, as, f, s);
+            else if (v->kind == AV_PARAM)
+                use_param(c, qc, v->tok);
+        } else if (qc->mc->bad[fi]) {
             if (v->kind == AV_PARAM)
                 use_param(c, qc, v->tok);
         } else if (v->kind == AV_PARAM) {
@@ -1410,7 +1456,36 @@ static void check_set(checker *c, query_ctx *qc)
     }
     for (size_t fi = 0; fi < m->n_fields; fi++)
         if (m->fields[fi].updated_now && !qc->named[fi])
-            *FE_PUSH(q->set, q->n_set) = (m_set){fi, {.kind = MA_NOW}};
+            *FE_PUSH(q->set, q->n_set) = (m_set){fi, {.kind = MA_NOW}, 0};
+}
+
+/* An update that picks its rows (order by / limit). `-> one` then changes
+ * at most one row and returns it (limit 1, or none); `-> many` returns the
+ * changed rows in its order, so it may not set a field it orders by (the
+ * order would be that of the new values). */
+static void check_picking(checker *c, query_ctx *qc)
+{
+    const ast_query *a = qc->ast;
+    m_query *q = qc->q;
+    bool picks = a->order_kw.s || a->limit_kw.s;
+    if (q->result == MR_ONE && picks) {
+        q->result = MR_FIRST;
+        if (q->limit.kind == MA_PARAM || (q->limit.kind == MA_LIT && q->limit.lit.i != 1))
+            diag_error_at(c->d, a->limit.tok, "update %s.%s -> one changes at most one row: "
+                          "write 'limit 1' or no limit", q->model->name, q->name);
+        q->limit = (m_operand){.kind = MA_LIT, .lit = {.kind = ML_INT, .i = 1}};
+    }
+    if (q->result != MR_MANY)
+        return;
+    for (size_t o = 0; o < q->n_order; o++)
+        for (size_t i = 0; i < q->n_set; i++)
+            if (q->set[i].field == q->order[o].field) {
+                const m_field *f = &q->model->fields[q->order[o].field];
+                diag_error_at(c->d, a->order[o].name, "update %s.%s -> many returns its rows in "
+                              "its order, so it cannot order by '%s', which it sets%s",
+                              q->model->name, q->name, f->name,
+                              f->updated_now ? " (@updated_now)" : "");
+            }
 }
 
 static long find_item(const query_ctx *qc, src_tok name)
@@ -1527,16 +1602,16 @@ static bool check_clauses(checker *c, query_ctx *qc)
     const ast_query *a = qc->ast;
     static const char *const takes[] = {
         [MQ_SELECT] = "where, order by, limit and offset",
-        [MQ_UPDATE] = "set and where",
+        [MQ_UPDATE] = "set, where, order by and limit",
         [MQ_DELETE] = "where",
         [MQ_AGGREGATE] = "where, group by, select, order by, limit and offset",
     };
     const struct { src_tok kw; const char *name; unsigned kinds; } clauses[] = {
-        {a->order_kw, "order by", 1u << MQ_SELECT | 1u << MQ_AGGREGATE},
+        {a->order_kw, "order by", 1u << MQ_SELECT | 1u << MQ_UPDATE | 1u << MQ_AGGREGATE},
         {a->group_kw, "group by", 1u << MQ_AGGREGATE},
         {a->select_kw, "select", 1u << MQ_AGGREGATE},
         {a->set_kw, "set", 1u << MQ_UPDATE},
-        {a->limit_kw, "limit", 1u << MQ_SELECT | 1u << MQ_AGGREGATE},
+        {a->limit_kw, "limit", 1u << MQ_SELECT | 1u << MQ_UPDATE | 1u << MQ_AGGREGATE},
         {a->offset_kw, "offset", 1u << MQ_SELECT | 1u << MQ_AGGREGATE},
     };
     for (size_t i = 0; i < sizeof clauses / sizeof *clauses; i++)
@@ -1561,13 +1636,13 @@ static void check_result(checker *c, query_ctx *qc)
 {
     const ast_query *a = qc->ast;
     static const struct { const char *word; m_result r; unsigned kinds; } words[] = {
-        {"many", MR_MANY, 1u << MQ_SELECT | 1u << MQ_AGGREGATE},
+        {"many", MR_MANY, 1u << MQ_SELECT | 1u << MQ_UPDATE | 1u << MQ_AGGREGATE},
         {"one", MR_ONE, 1u << MQ_SELECT | 1u << MQ_UPDATE},
         {"count", MR_COUNT, 1u << MQ_UPDATE | 1u << MQ_DELETE},
         {"bool", MR_BOOL, 1u << MQ_UPDATE},
     };
     static const char *const allowed[] = {
-        [MQ_SELECT] = "-> many or -> one", [MQ_UPDATE] = "-> count, -> bool or -> one",
+        [MQ_SELECT] = "-> many or -> one", [MQ_UPDATE] = "-> count, -> bool, -> one or -> many",
         [MQ_DELETE] = "-> count", [MQ_AGGREGATE] = "nothing (or -> many)",
     };
     qc->q->result = MR_MANY;
@@ -1641,14 +1716,16 @@ static void check_query(checker *c, size_t qi)
         q->where = check_expr(c, &qc, a->where, 0);
     if (a->kind == MQ_AGGREGATE)
         check_aggregate(c, &qc);
-    else if (a->kind == MQ_SELECT)
+    else if (a->kind == MQ_SELECT || a->kind == MQ_UPDATE)
         check_order(c, &qc);
-    if (a->limit_kw.s && rows)
+    if (a->limit_kw.s && (rows || a->kind == MQ_UPDATE))
         check_limit(c, &qc, a->limit_kw, &a->limit, &q->limit);
     if (a->offset_kw.s && rows)
         check_limit(c, &qc, a->offset_kw, &a->offset, &q->offset);
-    if (a->kind == MQ_UPDATE)
+    if (a->kind == MQ_UPDATE) {
         check_set(c, &qc);
+        check_picking(c, &qc);
+    }
     for (size_t i = 0; i < q->n_params && sound; i++)
         if (!qc.used[i])
             diag_error_at(c->d, a->params[i].name, "parameter '%s' of %s.%s is never used",

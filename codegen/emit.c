@@ -445,6 +445,7 @@ static const char *result_text(m_result r)
     case MR_ONE: return "one";
     case MR_COUNT: return "count";
     case MR_BOOL: return "bool";
+    case MR_FIRST: return "one";
     }
     return "?";
 }
@@ -468,6 +469,8 @@ void query_text(ebuf *b, const m_schema *s, const m_query *q)
         for (size_t i = 0; i < q->n_set; i++) {
             const m_field *f = &m->fields[q->set[i].field];
             eb_printf(b, "%s%s = ", i ? ", " : "", f->name);
+            if (q->set[i].arith)
+                eb_printf(b, "%s %c ", f->name, q->set[i].arith);
             operand_text(b, q, &f->type, &q->set[i].value);
         }
     }
@@ -564,6 +567,10 @@ void query_signature(ebuf *b, const m_schema *s, const m_query *q)
             eb_puts(b, "bool *changed, ");
         else if (q->result == MR_COUNT)
             eb_puts(b, "int64_t *changed, ");
+        else if (q->result == MR_FIRST)
+            eb_printf(b, "%s *out, bool *found, ", nm->r.type);
+        else if (q->result == MR_MANY)
+            eb_printf(b, "%s *out, ", nm->r.list);
         break;
     case MQ_DELETE:
         eb_puts(b, "int64_t *changed, ");

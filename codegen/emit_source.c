@@ -510,6 +510,8 @@ static void query_tables(ebuf *b, const m_schema *s, const m_query *q, size_t id
             field_const(b, s, m, q->set[i].field);
             eb_puts(b, ", ");
             operand_init(b, s, &m->fields[q->set[i].field].type, &q->set[i].value);
+            eb_puts(b, q->set[i].arith == '+' ? ", DAL_SET_ADD" : q->set[i].arith == '-' ? ", DAL_SET_SUB"
+                                                                                : ", DAL_SET_ASSIGN");
             eb_puts(b, "},\n");
         }
         eb_puts(b, "};\n");
@@ -527,7 +529,7 @@ static void query_tables(ebuf *b, const m_schema *s, const m_query *q, size_t id
         row_model(b, s, q);
 
     static const char *const kinds[] = {"DAL_Q_SELECT", "DAL_Q_UPDATE", "DAL_Q_DELETE", "DAL_Q_AGGREGATE"};
-    static const char *const results[] = {"DAL_R_MANY", "DAL_R_ONE", "DAL_R_COUNT", "DAL_R_BOOL"};
+    static const char *const results[] = {"DAL_R_MANY", "DAL_R_ONE", "DAL_R_COUNT", "DAL_R_BOOL", "DAL_R_FIRST"};
     static const m_type int_type = {MK_INT, false, false, NULL};
     eb_printf(b,
               "const dal_query %s = {\n"
@@ -781,37 +783,29 @@ static void query_function(ebuf *b, const m_schema *s, const m_query *q)
         eb_puts(b, "    };\n");
         args = "args";
     }
-    switch (q->kind) {
-    case MQ_SELECT:
-        if (q->result == MR_ONE) {
-            eb_printf(b, "    return dal_query_one((dal_db *)db, &%s, %s, out, found, err);\n", pre, args);
-            break;
-        }
-        /* fall through: a list, as for an aggregate */
-        __attribute__((fallthrough));
-    case MQ_AGGREGATE:
+    /* updates -> many and picking updates -> one return rows, like selects */
+    bool rows = q->kind == MQ_SELECT || q->kind == MQ_AGGREGATE ||
+                (q->kind == MQ_UPDATE && (q->result == MR_MANY || q->result == MR_FIRST));
+    if (rows && (q->result == MR_ONE || q->result == MR_FIRST)) {
+        eb_printf(b, "    return dal_query_one((dal_db *)db, &%s, %s, out, found, err);\n", pre, args);
+    } else if (rows) {
         eb_printf(b,
                   "    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};\n"
                   "    dal_code rc = %s((dal_db *)db, &%s, %s, out ? &view : NULL, err);\n"
                   "    if (rc == DAL_OK) {\n        out->n = view.n;\n        out->v = view.v;\n    }\n"
                   "    return rc;\n",
                   q->kind == MQ_AGGREGATE ? "dal_aggregate" : "dal_query_many", pre, args);
-        break;
-    case MQ_UPDATE:
-    case MQ_DELETE:
-        if (q->result == MR_BOOL) {
-            eb_printf(b,
-                      "    int64_t n = 0;\n"
-                      "    dal_code rc = dal_exec((dal_db *)db, &%s, %s, &n, err);\n"
-                      "    if (rc == DAL_OK && changed != NULL)\n        *changed = n > 0;\n"
-                      "    return rc;\n",
-                      pre, args);
-        } else if (q->result == MR_COUNT) {
-            eb_printf(b, "    return dal_exec((dal_db *)db, &%s, %s, changed, err);\n", pre, args);
-        } else {
-            eb_printf(b, "    return dal_exec((dal_db *)db, &%s, %s, NULL, err);\n", pre, args);
-        }
-        break;
+    } else if (q->result == MR_BOOL) {
+        eb_printf(b,
+                  "    int64_t n = 0;\n"
+                  "    dal_code rc = dal_exec((dal_db *)db, &%s, %s, &n, err);\n"
+                  "    if (rc == DAL_OK && changed != NULL)\n        *changed = n > 0;\n"
+                  "    return rc;\n",
+                  pre, args);
+    } else if (q->result == MR_COUNT) {
+        eb_printf(b, "    return dal_exec((dal_db *)db, &%s, %s, changed, err);\n", pre, args);
+    } else {
+        eb_printf(b, "    return dal_exec((dal_db *)db, &%s, %s, NULL, err);\n", pre, args);
     }
     eb_puts(b, "}\n\n");
 }

@@ -34,7 +34,7 @@
 %token WHERE ORDER GROUP BY ASC DESC SELECT AS SET LIMIT OFFSET.
 %token AND OR NOT LIKE IN IS NULL TRUE FALSE.
 %token ID PARAM ATTR MATTR INT REAL STRING.
-%token LBRACE RBRACE LP RP LBRACKET RBRACKET COMMA DOT COLON SEMI QUESTION ARROW.
+%token LBRACE RBRACE LP RP LBRACKET RBRACKET COMMA DOT COLON SEMI QUESTION ARROW PLUS MINUS.
 %token EQ NE LT LE GT GE.
 %token SPACE ILLEGAL.
 
@@ -223,6 +223,10 @@ set(Q) ::= set(Q) COMMA assign(A).          { Q = ast_query_add_set(Q, A); }
 
 %type assign {ast_set}
 assign(A) ::= ID(F) EQ value(V).            { A = ast_set_make(F, V); }
+// set n = n + $k, n = n - 1 (and n = n -1, where "-1" is one number)
+assign(A) ::= ID(F) EQ ID(G) PLUS(O) value(V).  { A = ast_set_arith(F, G, O, V); }
+assign(A) ::= ID(F) EQ ID(G) MINUS(O) value(V). { A = ast_set_arith(F, G, O, V); }
+assign(A) ::= ID(F) EQ ID(G) INT(V).        { A = ast_set_arith(F, G, (src_tok){0}, ast_value_make(AV_INT, V)); }
 
 // ------------------------------------------------------------------ where
 // status = pending and (priority >= $p or assigned_to is null)

@@ -165,11 +165,9 @@ static int starts_token(cursor p)
     unsigned char c = p[0], next = p[1];    /* p < end: next is at most the NUL */
     if (c == '/')
         return next == '/' || next == '*';
-    if (c == '-')
-        return next == '>' || (next >= '0' && next <= '9');
     if (c == '!')
         return next == '=';
-    return c != 0 && c < 0x80 && (strchr(" \t\r\n\v\f_$@\"{}()[],.:;?<>=", c) ||
+    return c != 0 && c < 0x80 && (strchr(" \t\r\n\v\f_$@\"{}()[],.:;?<>=+-", c) ||
                                   (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'));
 }
 
@@ -262,6 +260,8 @@ static int token(lexer *lx, src_tok start)
         ";"             { TOKEN(TK_SEMI); }
         "?"             { TOKEN(TK_QUESTION); }
         "->"            { TOKEN(TK_ARROW); }
+        "+"             { TOKEN(TK_PLUS); }
+        "-"             { TOKEN(TK_MINUS); }
         "="             { TOKEN(TK_EQ); }
         "!="            { TOKEN(TK_NE); }
         "<"             { TOKEN(TK_LT); }

@@ -135,6 +135,7 @@ typedef struct m_order {
 typedef struct m_set {
     size_t field;
     m_operand value;
+    char arith;           /* 0: field = value; '+' / '-': field = field + / - value */
 } m_set;
 
 typedef enum m_agg_fn { MAGG_GROUP = 0, MAGG_COUNT, MAGG_SUM, MAGG_AVG, MAGG_MIN, MAGG_MAX } m_agg_fn;
@@ -149,7 +150,9 @@ typedef struct m_agg_item {
 } m_agg_item;
 
 typedef enum m_query_kind { MQ_SELECT, MQ_UPDATE, MQ_DELETE, MQ_AGGREGATE } m_query_kind;
-typedef enum m_result { MR_MANY, MR_ONE, MR_COUNT, MR_BOOL } m_result;
+/* MR_FIRST: an update -> one that picks its row (order by / limit): changes
+ * at most one row and returns it. An update -> many returns the rows it changed. */
+typedef enum m_result { MR_MANY, MR_ONE, MR_COUNT, MR_BOOL, MR_FIRST } m_result;
 
 typedef struct m_param {
     char *name;

@@ -75,7 +75,7 @@ static const char *kind_name(int kind)
         [TK_STRING] = "a string",
         [TK_LBRACE] = "'{'", [TK_RBRACE] = "'}'", [TK_LP] = "'('", [TK_RP] = "')'",
         [TK_LBRACKET] = "'['", [TK_RBRACKET] = "']'", [TK_COMMA] = "','", [TK_DOT] = "'.'",
-        [TK_COLON] = "':'", [TK_SEMI] = "';'", [TK_QUESTION] = "'?'", [TK_ARROW] = "'->'",
+        [TK_COLON] = "':'", [TK_SEMI] = "';'", [TK_QUESTION] = "'?'", [TK_ARROW] = "'->'", [TK_PLUS] = "'+'", [TK_MINUS] = "'-'",
         [TK_EQ] = "'='", [TK_NE] = "'!='", [TK_LT] = "'<'", [TK_LE] = "'<='",
         [TK_GT] = "'>'", [TK_GE] = "'>='",
     };

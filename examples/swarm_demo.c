@@ -4,7 +4,8 @@
  *   swarm_demo [URL]     (default: the embedded default, sqlite:swarm.db)
  *
  * Registers agents, queues tasks of mixed priorities, and runs worker threads
- * that claim tasks concurrently (each claim won by exactly one worker), then
+ * that claim tasks concurrently (claim_next / claim_batch: one atomic update
+ * each, so every task goes to exactly one worker and no claim is lost), then
  * start, complete or fail them inside transactions, logging events and
  * metrics and messaging a coordinator. Ends with a report read back from the
  * database: tasks by status, unread messages, and the metric aggregate.
@@ -31,8 +32,7 @@ typedef struct demo {
     swarm_agent coordinator;
     swarm_agent workers[N_WORKERS];
     int64_t started_at;
-    atomic_int claims;       /* claims won */
-    atomic_int lost;         /* claims another worker won first */
+    atomic_int claims;       /* tasks claimed (claim_next, claim_batch) */
     atomic_int outcomes;     /* completed + retried + failed */
     atomic_int failures;     /* errors from the storage layer */
     char *wal_path;          /* SQLite: the write-ahead log file; NULL otherwise */
@@ -156,44 +156,46 @@ static void run_task(worker *w, const char *task_id)
     }
 }
 
-/* Claims pending tasks (highest priority first) until none is left. */
+/* Claims pending tasks (highest priority first) until none is left: workers
+ * with an even index one at a time (claim_next), the others in batches of
+ * three (claim_batch). Each call is one atomic update, so no claim is ever
+ * lost to another worker: a call gets tasks or learns the queue is empty. */
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     demo *d = w->d;
     const char *me = d->workers[w->index].id;
-    swarm_task_list next = {0};
+    swarm_task_list batch = {0};
+    swarm_task task;
+    swarm_task_init(&task);
     dal_error err = {0};
     for (;;) {
-        if (swarm_task_next(d->db, N_WORKERS * 2, &next, &err) != DAL_OK) {
-            fprintf(stderr, "swarm_demo: worker %d: %s\n", w->index, err.message);
+        bool found = false;
+        dal_code rc;
+        if (w->index % 2 == 0) {
+            rc = swarm_task_claim_next(d->db, me, &task, &found, &err);
+        } else {
+            rc = swarm_task_claim_batch(d->db, me, 3, &batch, &err);
+            found = batch.n > 0;
+        }
+        if (rc != DAL_OK) {
+            fprintf(stderr, "swarm_demo: worker %d: claim: %s\n", w->index, err.message);
             atomic_fetch_add(&d->failures, 1);
             break;
         }
-        if (next.n == 0)
+        if (!found)
             break;
-        /* start at a different place than the others, to contend less */
-        size_t start = (size_t)w->index % next.n;
-        for (size_t k = 0; k < next.n; k++) {
-            const char *id = next.v[(start + k) % next.n].id;
-            bool claimed = false;
-            if (swarm_task_claim(d->db, id, me, &claimed, &err) != DAL_OK) {
-                fprintf(stderr, "swarm_demo: worker %d: claim: %s\n", w->index, err.message);
-                atomic_fetch_add(&d->failures, 1);
-                continue;
-            }
-            if (!claimed) {
-                atomic_fetch_add(&d->lost, 1);
-                continue;
-            }
+        size_t n = w->index % 2 == 0 ? 1 : batch.n;
+        for (size_t k = 0; k < n; k++) {
+            const char *id = w->index % 2 == 0 ? task.id : batch.v[k].id;
             atomic_fetch_add(&d->claims, 1);
             if (log_event(d->db, "task_claimed", me, id, &err) != DAL_OK)
                 atomic_fetch_add(&d->failures, 1);
             run_task(w, id);
-            break;
         }
     }
-    swarm_task_list_free(&next);
+    swarm_task_list_free(&batch);
+    swarm_task_clear(&task);
     return NULL;
 }
 
@@ -269,8 +271,8 @@ static void report(demo *d, const char *url)
     else
         printf("swarm demo on %s\n", url ? url : "sqlite:swarm.db (the embedded default)");
     printf("  this run: %d agents, %d tasks queued, %d workers\n", N_WORKERS + 1, N_TASKS, N_WORKERS);
-    printf("  claims won: %d, lost to another worker: %d, outcomes recorded: %d, errors: %d\n",
-           atomic_load(&d->claims), atomic_load(&d->lost), atomic_load(&d->outcomes), atomic_load(&d->failures));
+    printf("  tasks claimed: %d (one atomic update each, none lost), outcomes recorded: %d, errors: %d\n",
+           atomic_load(&d->claims), atomic_load(&d->outcomes), atomic_load(&d->failures));
 
     swarm_task_status_counts_row_list counts = {0};
     if (swarm_task_status_counts(d->db, &counts, &err) != DAL_OK)

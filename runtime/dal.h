@@ -315,9 +315,16 @@ typedef struct dal_order {
     bool desc;
 } dal_order;
 
+typedef enum dal_set_op {
+    DAL_SET_ASSIGN = 0, /* field = value */
+    DAL_SET_ADD,        /* field = field + value (integer fields; the result must fit the field) */
+    DAL_SET_SUB         /* field = field - value */
+} dal_set_op;
+
 typedef struct dal_set {
     unsigned field;
     dal_operand value;
+    dal_set_op op;
 } dal_set;
 
 typedef enum dal_agg_fn {
@@ -339,8 +346,12 @@ typedef enum dal_result_kind {
     DAL_R_MANY,   /* select: a list;            aggregate: always MANY */
     DAL_R_ONE,    /* select: at most one row (more is an error); update: exactly one row must change */
     DAL_R_COUNT,  /* update, delete: rows changed */
-    DAL_R_BOOL    /* update: whether any row changed */
+    DAL_R_BOOL,   /* update: whether any row changed */
+    DAL_R_FIRST   /* update: changes the first row of its order (if any) and returns it */
 } dal_result_kind;
+/* An update whose result is DAL_R_MANY or DAL_R_FIRST returns the rows it
+ * changed (their new values): run it with dal_query_many / dal_query_one. Its
+ * order and limit pick the rows (ties by primary key), in one atomic step. */
 
 typedef struct dal_param {
     const char *name;
@@ -451,7 +462,7 @@ typedef struct dal_tx dal_tx;
 
 typedef struct dal_options {
     unsigned max_connections;        /* default 16 */
-    unsigned min_idle;               /* default 2 */
+    unsigned min_idle;               /* default 2 (at most max_connections when a URL sets only that) */
     unsigned connection_timeout_ms;  /* default 30000 */
     unsigned idle_timeout_ms;        /* default 300000 */
     unsigned busy_timeout_ms;        /* default 30000 */

@@ -455,13 +455,13 @@ static dal_code run_sets(const dal_builder *b, run *r, dal_error *err)
         return dal_set_error(err, DAL_ERR_NOMEM, "%s query: out of memory", m->name);
     size_t n = 0;
     for (size_t i = 0; i < b->n_set; i++)
-        r->set[n++] = (dal_set){b->set_fields[i], {.kind = DAL_ARG_VALUE, .value = b->set_values[i].v}};
+        r->set[n++] = (dal_set){b->set_fields[i], {.kind = DAL_ARG_VALUE, .value = b->set_values[i].v}, DAL_SET_ASSIGN};
     for (unsigned f = 0; f < m->n_fields; f++) {
         bool given = false;
         for (size_t i = 0; i < b->n_set; i++)
             given = given || b->set_fields[i] == f;
         if ((m->fields[f].flags & DAL_F_UPDATED_NOW) && !given)
-            r->set[n++] = (dal_set){f, {.kind = DAL_ARG_NOW}};
+            r->set[n++] = (dal_set){f, {.kind = DAL_ARG_NOW}, DAL_SET_ASSIGN};
     }
     r->q.set = r->set;
     r->q.n_set = n;

@@ -201,6 +201,7 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
     const char *rest = colon + 1;
     const char *q = strchr(rest, '?');
     size_t path_len = q ? (size_t)(q - rest) : strlen(rest);
+    bool min_idle_named = opts != NULL; /* given by the caller, not defaulted */
     /* the options that are not dal's, for a backend that takes them */
     size_t extra_len = 0;
     char *extra = vt->own_url_options && q != NULL ? malloc(strlen(q) + 1) : NULL;
@@ -220,9 +221,13 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
                 memcpy(extra + extra_len, p, len);
                 extra_len += len;
             }
+            if (len >= 9 && memcmp(p, "min_idle=", 9) == 0)
+                min_idle_named = true;
             p += len + (amp ? 1 : 0);
         }
     }
+    if (!min_idle_named && o.min_idle > o.max_connections)
+        o.min_idle = o.max_connections; /* the default min_idle is at most max_connections */
     if (check_options(url, &o, err) != DAL_OK) {
         free(extra);
         return NULL;
@@ -744,7 +749,9 @@ static dal_code check_query(dal_db *db, const dal_query *q, const dal_value *arg
         return dal_set_error(err, DAL_ERR_INVALID, "no query");
     if ((rc = check_model(db, q->model, what, err)) != DAL_OK)
         return rc;
-    if (q->kind != kind && !(kind == DAL_Q_UPDATE && q->kind == DAL_Q_DELETE))
+    bool returns_rows = q->kind == DAL_Q_UPDATE && (q->result == DAL_R_MANY || q->result == DAL_R_FIRST);
+    if (q->kind != kind && !(kind == DAL_Q_UPDATE && q->kind == DAL_Q_DELETE) &&
+        !(kind == DAL_Q_SELECT && returns_rows))
         return dal_set_error(err, DAL_ERR_INVALID, "%s.%s: wrong kind of query for this call", q->model->name,
                              what);
     if (q->n_params > 0 && args == NULL)

@@ -287,6 +287,8 @@ bool mem_rowvec_push(mem_rowvec *rv, mem_row *r);
 void mem_rowvec_free(mem_rowvec *rv);
 
 /* The rows an update / delete query matches, in no particular order. */
+/* A fresh list of copies of rows (dal_record_copy_fresh). */
+dal_code mem_copy_rows(const mem_table *t, mem_row *const *rows, size_t n, dal_list *out, dal_error *err);
 dal_code mem_match(mem_store *st, mem_table *t, const dal_query *q, const dal_value *args, int64_t now,
                    mem_rowvec *out, mem_count *c, dal_error *err);
 

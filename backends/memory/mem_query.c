@@ -899,10 +899,39 @@ dal_code mem_count_select(mem_store *st, mem_table *t, const dal_query *q, const
     return rc;
 }
 
+dal_code mem_copy_rows(const mem_table *t, mem_row *const *rows, size_t n, dal_list *out, dal_error *err)
+{
+    return copy_out(t, rows, n, out, err);
+}
+
+/* The rows an update that picks them (order by / limit) changes: the first
+ * `limit` of its order, ties by primary key, as a select would find them. */
+static dal_code match_picked(const qenv *e, mem_rowvec *out, mem_count *c, dal_error *err)
+{
+    const dal_query *q = e->q;
+    size_t limit = q->result == DAL_R_FIRST ? 1 : operand_count(e, &q->limit, SIZE_MAX);
+    ordspec ord;
+    if (!select_order(e->t, q, &ord))
+        return nomem(e, err);
+    bool in_order = false, merged = false;
+    dal_code rc = DAL_OK;
+    if (limit > 0)
+        rc = gather(e, &ord, limit, out, &in_order, &merged, c, err);
+    if (rc == DAL_OK && !in_order)
+        rc = order_rows(e, &ord, out, merged, err);
+    if (rc == DAL_OK && out->n > limit)
+        out->n = limit;
+    ordspec_free(&ord);
+    return rc;
+}
+
 dal_code mem_match(mem_store *st, mem_table *t, const dal_query *q, const dal_value *args, int64_t now,
                    mem_rowvec *out, mem_count *c, dal_error *err)
 {
     qenv e = {st, t, q, args, now};
+    if (q->kind == DAL_Q_UPDATE &&
+        (q->n_order > 0 || q->limit.kind != DAL_ARG_NONE || q->result == DAL_R_FIRST))
+        return match_picked(&e, out, c, err);
     bool in_order = false, merged = false;
     dal_code rc = gather(&e, NULL, SIZE_MAX, out, &in_order, &merged, c, err);
     if (rc == DAL_OK && merged) {

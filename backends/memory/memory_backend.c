@@ -1049,9 +1049,14 @@ static dal_code mem_count_rows(dal_db *h, const dal_model *m, int64_t *n, dal_er
 /* Queries                                                                   */
 /* ------------------------------------------------------------------------ */
 
+static dal_code exec_rows(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_list *out,
+                          dal_error *err);
+
 static dal_code mem_select_call(dal_db *h, const dal_query *q, const dal_value *args, size_t max_rows,
                                 dal_list *out, dal_error *err)
 {
+    if (q->kind == DAL_Q_UPDATE) /* an update that returns its rows */
+        return exec_rows(h, q, args, NULL, out, err);
     access a;
     dal_code rc = enter(h, false, &a, err);
     if (rc != DAL_OK)
@@ -1108,6 +1113,34 @@ static const dal_value *set_value(const dal_operand *o, const dal_value *args, i
     }
 }
 
+/* field = field + / - amount, within the field's range (the same answer
+ * and message as SQLite). */
+static dal_code arith_value(wctx *w, const dal_query *q, const dal_set *set, const void *rec, const dal_value *amount,
+                            dal_value *out)
+{
+    const dal_field *f = &q->model->fields[set->field];
+    dal_value cur = dal_field_value(f, rec);
+    bool cur_u = f->type == DAL_U32 || f->type == DAL_U64, amt_u = amount->type == DAL_U32 || amount->type == DAL_U64;
+    int64_t lo = f->type == DAL_I32 ? INT32_MIN : cur_u ? 0 : INT64_MIN;
+    int64_t hi = f->type == DAL_I32 ? INT32_MAX : f->type == DAL_U32 ? (int64_t)UINT32_MAX : INT64_MAX;
+    int64_t a = cur_u ? (int64_t)cur.as.u : cur.as.i, b = amt_u ? (int64_t)amount->as.u : amount->as.i, v = 0;
+    bool bad = (cur_u && cur.as.u > INT64_MAX) || (amt_u && amount->as.u > INT64_MAX) || amount->is_null;
+    if (!bad)
+        bad = set->op == DAL_SET_ADD ? __builtin_add_overflow(a, b, &v) : __builtin_sub_overflow(a, b, &v);
+    if (bad || v < lo || v > hi)
+        return dal_set_error(w->err, DAL_ERR_CONSTRAINT,
+                             "%s.%s: the new %s.%s (%s %c the amount) is out of range for %s; nothing was changed",
+                             q->model->name, q->name[0] ? q->name : "query", q->model->table, f->column, f->column,
+                             set->op == DAL_SET_ADD ? '+' : '-', dal_type_name(f->type));
+    memset(out, 0, sizeof *out);
+    out->type = f->type;
+    if (cur_u)
+        out->as.u = (uint64_t)v;
+    else
+        out->as.i = v;
+    return DAL_OK;
+}
+
 static dal_code update_matched(wctx *w, mem_table *t, const dal_query *q, const dal_value *args, int64_t now,
                                mem_row *r)
 {
@@ -1116,9 +1149,15 @@ static dal_code update_matched(wctx *w, mem_table *t, const dal_query *q, const 
     if (rc != DAL_OK)
         return rc;
     for (size_t i = 0; i < q->n_set && rc == DAL_OK; i++) {
-        dal_value tmp;
+        dal_value tmp, sum;
         const dal_field *f = &t->m->fields[q->set[i].field];
-        rc = dal_field_set(f, s.p, set_value(&q->set[i].value, args, now, &tmp), w->err);
+        const dal_value *v = set_value(&q->set[i].value, args, now, &tmp);
+        if (q->set[i].op != DAL_SET_ASSIGN) {
+            if ((rc = arith_value(w, q, &q->set[i], s.p, v, &sum)) != DAL_OK)
+                break;
+            v = &sum;
+        }
+        rc = dal_field_set(f, s.p, v, w->err);
         if (rc != DAL_OK)
             dal_error_prefix(w->err, "%s: setting %s.%s", w->what, t->m->table, f->column);
     }
@@ -1129,7 +1168,10 @@ static dal_code update_matched(wctx *w, mem_table *t, const dal_query *q, const 
     return rc == DAL_OK ? replace_row(w, t, r, fresh) : rc;
 }
 
-static dal_code mem_exec(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_error *err)
+/* Update or delete; with out, the changed rows (new values) are copied into
+ * it in the query's order, under the same lock (an update that returns rows). */
+static dal_code exec_rows(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_list *out,
+                          dal_error *err)
 {
     access a;
     dal_code rc = enter(h, true, &a, err);
@@ -1155,12 +1197,26 @@ static dal_code mem_exec(dal_db *h, const dal_query *q, const dal_value *args, i
         rc = q->kind == DAL_Q_DELETE ? delete_row(&w, t, r) : update_matched(&w, t, q, args, now, r);
         n++;
     }
+    if (rc == DAL_OK && out != NULL) {
+        size_t k = 0;
+        for (size_t i = 0; i < rows.n; i++)
+            if ((rows.v[k] = current(rows.v[i])) != NULL)
+                k++;
+        rc = mem_copy_rows(t, rows.v, k, out, err);
+    }
     mem_rowvec_free(&rows);
     rc = stmt_end(&w, rc);
-    if (rc == DAL_OK)
+    if (rc == DAL_OK && changed != NULL)
         *changed = n;
+    if (rc != DAL_OK && out != NULL)
+        dal_record_list_free(q->model, out);
     leave(&a, &w.cnt);
     return rc;
+}
+
+static dal_code mem_exec(dal_db *h, const dal_query *q, const dal_value *args, int64_t *changed, dal_error *err)
+{
+    return exec_rows(h, q, args, changed, NULL, err);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -581,6 +581,8 @@ static bool order_has(const dal_query *q, unsigned field)
     return false;
 }
 
+static void add_order(plan_builder *pb);
+
 static void plan_select(plan_builder *pb)
 {
     const dal_query *q = pb->q;
@@ -590,6 +592,15 @@ static void plan_select(plan_builder *pb)
     sq_buf_add(&pb->sql, " FROM ");
     sq_buf_ident(&pb->sql, m->table);
     add_where(pb);
+    add_order(pb);
+    add_limit(pb);
+}
+
+/* ORDER BY the query's order, ties by the primary key ascending. */
+static void add_order(plan_builder *pb)
+{
+    const dal_query *q = pb->q;
+    const dal_model *m = q->model;
     sq_buf_add(&pb->sql, " ORDER BY ");
     bool first = true;
     for (size_t o = 0; o < q->n_order; o++, first = false) {
@@ -609,7 +620,6 @@ static void plan_select(plan_builder *pb)
         sq_buf_ident(&pb->sql, m->fields[m->pk[k]].column);
         sq_buf_add(&pb->sql, pb->d->asc);
     }
-    add_limit(pb);
 }
 
 static void plan_update(plan_builder *pb)
@@ -625,11 +635,61 @@ static void plan_update(plan_builder *pb)
             sq_buf_add(&pb->sql, ", ");
         sq_buf_ident(&pb->sql, f->column);
         sq_buf_add(&pb->sql, " = ");
+        if (q->set[i].op != DAL_SET_ASSIGN) {
+            /* a result out of the field's range becomes NULL, which the
+             * column's NOT NULL refuses (the backend names the cause) */
+            const char *op = q->set[i].op == DAL_SET_ADD ? " + " : " - ";
+            sq_buf_add(&pb->sql, "CASE WHEN ");
+            sq_buf_ident(&pb->sql, f->column);
+            sq_buf_add(&pb->sql, op);
+            add_operand(pb, &q->set[i].value, NULL);
+            sq_buf_add(&pb->sql, f->type == DAL_I32   ? " BETWEEN -2147483648 AND 2147483647 THEN "
+                                 : f->type == DAL_U32 ? " BETWEEN 0 AND 4294967295 THEN "
+                                 : f->type == DAL_U64 ? " BETWEEN 0 AND 9223372036854775807 THEN "
+                                                      : " BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ");
+            sq_buf_ident(&pb->sql, f->column);
+            sq_buf_add(&pb->sql, op);
+            add_operand(pb, &q->set[i].value, NULL);
+            sq_buf_add(&pb->sql, " END");
+            continue;
+        }
         add_operand(pb, &q->set[i].value, f);
     }
     if (q->n_set == 0)
         add_noop_set(&pb->sql, pb->d, m);
-    add_where(pb);
+    bool first_only = q->result == DAL_R_FIRST;
+    if (q->n_order > 0 || q->limit.kind != DAL_ARG_NONE || first_only) {
+        /* it picks its rows: the subquery finds them in order (PostgreSQL:
+         * skipping rows another transaction has locked) and the UPDATE
+         * changes them, one statement; one row by "=", which needs no
+         * temporary index of the subquery's rows */
+        bool one = first_only && m->n_pk == 1;
+        sq_buf_add(&pb->sql, m->n_pk == 1 ? " WHERE " : " WHERE (");
+        add_key_list(&pb->sql, m);
+        sq_buf_add(&pb->sql, m->n_pk == 1 ? "" : ")");
+        sq_buf_add(&pb->sql, one ? " = (SELECT " : " IN (SELECT ");
+        add_key_list(&pb->sql, m);
+        sq_buf_add(&pb->sql, " FROM ");
+        sq_buf_ident(&pb->sql, m->table);
+        add_where(pb);
+        add_order(pb);
+        if (first_only || q->limit.kind != DAL_ARG_NONE) {
+            sq_buf_add(&pb->sql, " LIMIT ");
+            if (first_only)
+                add_bind(pb, (sq_bind){.kind = SQB_INT, .i = 1});
+            else
+                add_operand(pb, &q->limit, NULL);
+        }
+        if (strcmp(pb->d->name, "postgresql") == 0)
+            sq_buf_add(&pb->sql, " FOR UPDATE SKIP LOCKED");
+        sq_buf_addc(&pb->sql, ')');
+    } else {
+        add_where(pb);
+    }
+    if (q->result == DAL_R_MANY || first_only) {
+        sq_buf_add(&pb->sql, " RETURNING ");
+        add_columns(&pb->sql, m);
+    }
 }
 
 static void plan_delete(plan_builder *pb)

@@ -14,7 +14,10 @@
  * A thread that holds a transaction and writes through the ROOT handle would
  * wait for its own write lock: such calls (and begin) fail at once with
  * DAL_ERR_TRANSACTION instead of after busy_timeout_ms; its reads through the
- * root handle work and see the last committed state.
+ * root handle work and see the last committed state (on another connection:
+ * when the transaction holds the only one, max_connections=1, the pool says
+ * so at once with DAL_ERR_POOL rather than serve the read from the
+ * transaction's connection, which would show uncommitted changes).
  *
  * Query semantics that follow from SQL (the conformance suite pins them for
  * every backend): ties in an order are broken by the primary key ascending;
@@ -102,6 +105,7 @@ typedef struct sq_call {
     sq_state *st;
     sq_conn *c;
     bool in_tx;
+    bool queued; /* holds its turn among this process's root-handle writes */
 } sq_call;
 
 static sq_state *state_of(dal_db *h)
@@ -182,11 +186,31 @@ static dal_code call_begin(dal_db *h, sq_call *call, bool writes, dal_error *err
         return DAL_OK;
     }
     call->in_tx = false;
+    call->queued = false;
     dal_code rc = check_self_wait(call->st, writes, err);
     if (rc != DAL_OK)
         return rc;
     call->c = dal_pool_acquire(call->st->pool, err);
-    return call->c ? DAL_OK : (err ? err->code : DAL_ERR_POOL);
+    if (call->c == NULL)
+        return err ? err->code : DAL_ERR_POOL;
+    if (writes) {
+        sq_state *st = call->st;
+        pthread_mutex_lock(&st->write_mu);
+        uint64_t ticket = st->write_next++;
+        while (ticket != st->write_serving) /* woken with the few whose ticket shares the slot */
+            pthread_cond_wait(&st->write_turn[ticket % SQ_WRITE_TURN_SLOTS], &st->write_mu);
+        pthread_mutex_unlock(&st->write_mu);
+        call->queued = true;
+    }
+    return DAL_OK;
+}
+
+static void write_turn_end(sq_state *st)
+{
+    pthread_mutex_lock(&st->write_mu);
+    st->write_serving++;
+    pthread_cond_broadcast(&st->write_turn[st->write_serving % SQ_WRITE_TURN_SLOTS]);
+    pthread_mutex_unlock(&st->write_mu);
 }
 
 /* Gives a call's connection back; one left inside a transaction by an error
@@ -200,13 +224,18 @@ static void release_conn(sq_state *st, sq_conn *c)
             sq_run(c, rb);
         broken = !sqlite3_get_autocommit(c->db);
     }
+    if (!broken)
+        sq_wal_upkeep(c);
     dal_pool_release(st->pool, c, broken);
 }
 
 static void call_end(sq_call *call)
 {
-    if (!call->in_tx)
-        release_conn(call->st, call->c);
+    if (call->in_tx)
+        return;
+    if (call->queued)
+        write_turn_end(call->st);
+    release_conn(call->st, call->c);
 }
 
 static dal_code run_global(sq_conn *c, sq_global_op op, const char *what, dal_error *err)
@@ -387,13 +416,13 @@ static dal_code write_error(sq_conn *c, int rc, const write_ctx *w, dal_error *e
 
 /* Steps s and decodes up to max_rows rows of m into out (empty on entry).
  * On failure out stays empty. Resets s. */
-static dal_code read_rows(sq_conn *c, sqlite3_stmt *s, const dal_model *m, const char *table, size_t max_rows,
-                          dal_list *out, dal_error *err)
+/* Reads the rows of s, whose first step returned rc. */
+static dal_code read_rows_from(sq_conn *c, sqlite3_stmt *s, int rc, const dal_model *m, const char *table,
+                               size_t max_rows, dal_list *out, dal_error *err)
 {
     char *rows = NULL;
     size_t n = 0, cap = 0;
     dal_code code = DAL_OK;
-    int rc = max_rows > 0 ? sq_step(c, s) : SQLITE_DONE;
     while (rc == SQLITE_ROW) {
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 8;
@@ -423,6 +452,12 @@ static dal_code read_rows(sq_conn *c, sqlite3_stmt *s, const dal_model *m, const
     }
     *out = l;
     return DAL_OK;
+}
+
+static dal_code read_rows(sq_conn *c, sqlite3_stmt *s, const dal_model *m, const char *table, size_t max_rows,
+                          dal_list *out, dal_error *err)
+{
+    return read_rows_from(c, s, max_rows > 0 ? sq_step(c, s) : SQLITE_DONE, m, table, max_rows, out, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -872,9 +907,113 @@ static void query_end(query_call *qc)
     sq_plan_free(&qc->owned);
 }
 
+/* A NOT NULL failure on a column that the update sets by + or -: the result
+ * was out of the field's range (the SQL makes it NULL then). Fills err and
+ * returns DAL_ERR_CONSTRAINT, or DAL_OK when that is not the cause. */
+static dal_code arith_error(sq_conn *c, int rc, const dal_query *q, dal_error *err)
+{
+    if (rc != SQLITE_CONSTRAINT_NOTNULL || q->kind != DAL_Q_UPDATE)
+        return DAL_OK;
+    const char *msg = sqlite3_errmsg(c->db), *dot = strrchr(msg, '.');
+    for (size_t i = 0; dot != NULL && i < q->n_set; i++) {
+        const dal_field *f = &q->model->fields[q->set[i].field];
+        if (q->set[i].op != DAL_SET_ASSIGN && strcmp(dot + 1, f->column) == 0)
+            return dal_set_error(err, DAL_ERR_CONSTRAINT,
+                                 "%s.%s: the new %s.%s (%s %c the amount) is out of range for %s; nothing was changed",
+                                 q->model->name, q->name[0] ? q->name : "query", q->model->table, f->column,
+                                 f->column, q->set[i].op == DAL_SET_ADD ? '+' : '-', dal_type_name(f->type));
+    }
+    return DAL_OK;
+}
+
+/* Ordering the rows an UPDATE ... RETURNING gave back (SQLite returns them in
+ * the order it changed them) by the query's order, ties by primary key: the
+ * same order as a select, NULLs first ascending. */
+static _Thread_local const dal_query *sort_query;
+
+static int cmp_field(const dal_field *f, const void *a, const void *b)
+{
+    dal_value x = dal_field_value(f, a), y = dal_field_value(f, b);
+    if (x.is_null || y.is_null)
+        return x.is_null == y.is_null ? 0 : x.is_null ? -1 : 1;
+    switch (f->type) {
+    case DAL_TEXT:
+    case DAL_UUID: return strcmp(x.as.s, y.as.s);
+    case DAL_REAL: return (x.as.d > y.as.d) - (x.as.d < y.as.d);
+    case DAL_U32:
+    case DAL_U64: return (x.as.u > y.as.u) - (x.as.u < y.as.u);
+    case DAL_ENUM:
+        if (f->enumt != NULL && f->enumt->values == NULL) {
+            const char *p = dal_enum_name(f->enumt, (int)x.as.i), *q = dal_enum_name(f->enumt, (int)y.as.i);
+            return strcmp(p ? p : "", q ? q : "");
+        }
+        return (x.as.i > y.as.i) - (x.as.i < y.as.i);
+    default: return (x.as.i > y.as.i) - (x.as.i < y.as.i);
+    }
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const dal_query *q = sort_query;
+    const dal_model *m = q->model;
+    for (size_t o = 0; o < q->n_order; o++) {
+        int c = cmp_field(&m->fields[q->order[o].field], a, b);
+        if (c != 0)
+            return q->order[o].desc ? -c : c;
+    }
+    for (size_t k = 0; k < m->n_pk; k++) {
+        int c = cmp_field(&m->fields[m->pk[k]], a, b);
+        if (c != 0)
+            return c;
+    }
+    return 0;
+}
+
+/* An update that returns its rows: one UPDATE ... RETURNING statement, in a
+ * transaction of its own (a savepoint inside the caller's), so that rows it
+ * could not hand back (a row that does not decode, no memory) are not
+ * changed either. */
+static dal_code update_rows(dal_db *h, const dal_query *q, const dal_value *args, size_t max_rows, dal_list *out,
+                            dal_error *err)
+{
+    query_call qc;
+    dal_code rc = query_start(h, q, args, &qc, err);
+    if (rc != DAL_OK)
+        return rc;
+    if ((rc = atomic_begin(&qc.call, err)) != DAL_OK) {
+        sqlite3_reset(qc.stmt);
+        query_end(&qc);
+        return rc;
+    }
+    int src = sq_step(qc.call.c, qc.stmt);
+    if (src == SQLITE_ROW || src == SQLITE_DONE) {
+        rc = read_rows_from(qc.call.c, qc.stmt, src, q->model, q->model->table, max_rows, out, err);
+    } else {
+        sqlite3_reset(qc.stmt);
+        write_ctx w = {.m = q->model, .q = q, .args = args};
+        char what[160];
+        snprintf(what, sizeof what, "%s.%s on", q->model->name, q->name[0] ? q->name : "query");
+        if ((rc = arith_error(qc.call.c, src, q, err)) == DAL_OK)
+            rc = write_error(qc.call.c, src, &w, err, what);
+    }
+    dal_code end = atomic_end(&qc.call, rc, err);
+    if (rc == DAL_OK && end != DAL_OK) {
+        dal_record_list_free(q->model, out);
+        rc = end;
+    }
+    query_end(&qc);
+    if (rc == DAL_OK && out->n > 1) {
+        sort_query = q;
+        qsort(out->v, out->n, q->model->size, cmp_rows);
+    }
+    return rc;
+}
+
 static dal_code sq_select(dal_db *h, const dal_query *q, const dal_value *args, size_t max_rows, dal_list *out,
                           dal_error *err)
 {
+    if (q->kind == DAL_Q_UPDATE)
+        return update_rows(h, q, args, max_rows, out, err);
     query_call qc;
     dal_code rc = query_start(h, q, args, &qc, err);
     if (rc != DAL_OK)
@@ -900,7 +1039,8 @@ static dal_code sq_exec(dal_db *h, const dal_query *q, const dal_value *args, in
         write_ctx w = {.m = q->model, .q = q, .args = args, .deleting = q->kind == DAL_Q_DELETE};
         char what[160];
         snprintf(what, sizeof what, "%s.%s on", q->model->name, q->name[0] ? q->name : "query");
-        rc = write_error(qc.call.c, src, &w, err, what);
+        if ((rc = arith_error(qc.call.c, src, q, err)) == DAL_OK)
+            rc = write_error(qc.call.c, src, &w, err, what);
     }
     query_end(&qc);
     return rc;
@@ -1226,6 +1366,9 @@ static void state_free(sq_state *st)
     free(st->path);
     free(st->tx_threads);
     pthread_mutex_destroy(&st->tx_lock);
+    for (int i = 0; i < SQ_WRITE_TURN_SLOTS; i++)
+        pthread_cond_destroy(&st->write_turn[i]);
+    pthread_mutex_destroy(&st->write_mu);
     free(st);
 }
 
@@ -1404,6 +1547,9 @@ static dal_code sq_open(dal_db *db, dal_error *err)
     }
     strcpy(st->path, db->path);
     pthread_mutex_init(&st->tx_lock, NULL);
+    pthread_mutex_init(&st->write_mu, NULL);
+    for (int i = 0; i < SQ_WRITE_TURN_SLOTS; i++)
+        pthread_cond_init(&st->write_turn[i], NULL);
     atomic_init(&st->n_tx, 0);
     st->schema = db->schema;
     st->opts = db->opts;

@@ -28,24 +28,34 @@ static const char *const conn_pragmas =
     /* when the log restarts from its beginning, its file is cut back to 4 MiB */
     "PRAGMA journal_size_limit=4194304;";
 
-/* After every commit (SQLite releases the write lock first): see
- * SQ_WAL_TRUNCATE_FRAMES. Replaces SQLite's own wal_autocheckpoint hook. */
+/* After every commit: notes the log's size; the checkpoint it may call for
+ * (sq_wal_upkeep) runs when the connection goes back to the pool, after the
+ * call has let other writers of this process go on. Replaces SQLite's own
+ * wal_autocheckpoint hook. */
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 {
-    sq_conn *c = ctx;
+    (void)db;
+    (void)name;
+    ((sq_conn *)ctx)->wal_frames = frames;
+    return SQLITE_OK;
+}
+
+/* See SQ_WAL_TRUNCATE_FRAMES. */
+static void wal_upkeep(sq_conn *c, sqlite3 *db, const char *name, int frames)
+{
     /* the upkeep counters are the only fields of the shared state written
      * after open; they are atomics */
     sq_state *st = (sq_state *)(uintptr_t)c->st;
     if (frames < SQ_WAL_PASSIVE_FRAMES)
-        return SQLITE_OK;
+        return;
     int retry_at = atomic_load(&st->wal_retry_at);
     if (frames < SQ_WAL_TRUNCATE_FRAMES || frames < retry_at) {
         if (!atomic_load(&st->wal_truncating))
             sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        return SQLITE_OK;
+        return;
     }
     if (atomic_exchange(&st->wal_truncating, 1))
-        return SQLITE_OK; /* another connection is at it */
+        return; /* another connection is at it */
     unsigned bt = st->opts.busy_timeout_ms;
     sqlite3_busy_timeout(db, bt < SQ_WAL_TRUNCATE_WAIT_MS ? (int)bt : SQ_WAL_TRUNCATE_WAIT_MS);
     int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
@@ -54,7 +64,15 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
         atomic_fetch_add(&st->wal_truncations, 1);
     atomic_store(&st->wal_retry_at, rc == SQLITE_OK ? 0 : frames + SQ_WAL_RETRY_FRAMES);
     atomic_store(&st->wal_truncating, 0);
-    return SQLITE_OK;
+}
+
+void sq_wal_upkeep(sq_conn *c)
+{
+    int frames = c->wal_frames;
+    if (frames == 0)
+        return;
+    c->wal_frames = 0;
+    wal_upkeep(c, c->db, "main", frames);
 }
 
 static const char *const global_sql[SQG_N] = {

@@ -74,6 +74,7 @@ typedef struct sq_conn {
     sqlite3_stmt *global[SQG_N];
     sq_adhoc adhoc[SQ_ADHOC_SLOTS];
     uint64_t tick;
+    int wal_frames;             /* the log's frames after the last commit, until sq_wal_upkeep */
 } sq_conn;
 
 /* The write-ahead log after a commit: at SQ_WAL_PASSIVE_FRAMES frames a
@@ -90,6 +91,8 @@ typedef struct sq_conn {
 #define SQ_WAL_TRUNCATE_WAIT_MS 250
 #define SQ_WAL_RETRY_FRAMES 100
 
+#define SQ_WRITE_TURN_SLOTS 32
+
 /* The backend's state of one open database (dal_db.state), shared by every
  * handle and connection; read-only after open except through the pool. */
 struct sq_state {
@@ -104,6 +107,13 @@ struct sq_state {
      * call from such a thread that would wait for its own transaction fails
      * at once instead of after busy_timeout_ms */
     atomic_uint n_tx;
+    /* root-handle writes of this process take turns here, first come first
+     * served, before they ask SQLite for the write lock: they queue instead
+     * of sleeping in SQLite's busy handler (which favours whoever happens
+     * to retry first) */
+    pthread_mutex_t write_mu;
+    pthread_cond_t write_turn[SQ_WRITE_TURN_SLOTS]; /* [ticket % slots]: wakes only that ticket's waiter */
+    uint64_t write_next, write_serving;
     /* write-ahead log upkeep (see SQ_WAL_TRUNCATE_FRAMES) */
     atomic_int wal_truncating;  /* a connection is trying a RESTART checkpoint */
     atomic_int wal_retry_at;    /* log frames before the next try (0: at the threshold) */
@@ -112,6 +122,10 @@ struct sq_state {
     pthread_t *tx_threads;
     size_t n_tx_threads, cap_tx_threads;
 };
+
+/* The checkpoint the last commits call for (see SQ_WAL_TRUNCATE_FRAMES);
+ * run when a connection goes back to the pool. */
+void sq_wal_upkeep(sq_conn *c);
 
 /* Pool hooks. */
 void *sq_conn_open(void *ctx, dal_error *err);

@@ -748,8 +748,8 @@ static const dal_expr swarm_agent_heartbeat_where[1] = {
             .rhs = {.kind = DAL_ARG_PARAM, .param = 0}},
 };
 static const dal_set swarm_agent_heartbeat_set[] = {
-    {SWARM_AGENT_F_HEARTBEAT, {.kind = DAL_ARG_NOW}},
-    {SWARM_AGENT_F_UPDATED_AT, {.kind = DAL_ARG_NOW}},
+    {SWARM_AGENT_F_HEARTBEAT, {.kind = DAL_ARG_NOW}, DAL_SET_ASSIGN},
+    {SWARM_AGENT_F_UPDATED_AT, {.kind = DAL_ARG_NOW}, DAL_SET_ASSIGN},
 };
 
 const dal_query swarm_agent_heartbeat_query = {
@@ -922,9 +922,9 @@ static const dal_expr swarm_task_claim_where[3] = {
             .rhs = {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_PENDING}}},
 };
 static const dal_set swarm_task_claim_set[] = {
-    {SWARM_TASK_F_ASSIGNED_TO, {.kind = DAL_ARG_PARAM, .param = 1}},
-    {SWARM_TASK_F_STATUS, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_ASSIGNED}}},
-    {SWARM_TASK_F_UPDATED_AT, {.kind = DAL_ARG_NOW}},
+    {SWARM_TASK_F_ASSIGNED_TO, {.kind = DAL_ARG_PARAM, .param = 1}, DAL_SET_ASSIGN},
+    {SWARM_TASK_F_STATUS, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_ASSIGNED}}, DAL_SET_ASSIGN},
+    {SWARM_TASK_F_UPDATED_AT, {.kind = DAL_ARG_NOW}, DAL_SET_ASSIGN},
 };
 
 const dal_query swarm_task_claim_query = {
@@ -938,6 +938,116 @@ const dal_query swarm_task_claim_query = {
     .n_set = 3,
     .set = swarm_task_claim_set,
     .id = 7,
+};
+
+/*
+ * update Task.claim_next(agent: uuid) -> one {
+ *   set status = assigned, assigned_to = $agent, updated_at = now()
+ *   where status = pending
+ *   order by priority desc, created_at asc
+ *   limit 1
+ * }
+ */
+static const dal_param swarm_task_claim_next_params[] = {
+    {"agent", DAL_UUID, NULL, 0},
+};
+static const dal_expr swarm_task_claim_next_where[1] = {
+    [0] = {.op = DAL_OP_EQ, .field = SWARM_TASK_F_STATUS,
+            .rhs = {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_PENDING}}},
+};
+static const dal_order swarm_task_claim_next_order[] = {{SWARM_TASK_F_PRIORITY, true}, {SWARM_TASK_F_CREATED_AT, false}};
+static const dal_set swarm_task_claim_next_set[] = {
+    {SWARM_TASK_F_STATUS, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_ASSIGNED}}, DAL_SET_ASSIGN},
+    {SWARM_TASK_F_ASSIGNED_TO, {.kind = DAL_ARG_PARAM, .param = 0}, DAL_SET_ASSIGN},
+    {SWARM_TASK_F_UPDATED_AT, {.kind = DAL_ARG_NOW}, DAL_SET_ASSIGN},
+};
+
+const dal_query swarm_task_claim_next_query = {
+    .name = "claim_next",
+    .model = &swarm_task_model,
+    .kind = DAL_Q_UPDATE,
+    .result = DAL_R_FIRST,
+    .n_params = 1,
+    .params = swarm_task_claim_next_params,
+    .where = &swarm_task_claim_next_where[0],
+    .n_order = 2,
+    .order = swarm_task_claim_next_order,
+    .limit = {.kind = DAL_ARG_VALUE, .value = {.type = DAL_INT, .as.i = 1}},
+    .n_set = 3,
+    .set = swarm_task_claim_next_set,
+    .id = 8,
+};
+
+/*
+ * update Task.claim_batch(agent: uuid, n: int) -> many {
+ *   set status = assigned, assigned_to = $agent, updated_at = now()
+ *   where status = pending
+ *   order by priority desc, created_at asc
+ *   limit $n
+ * }
+ */
+static const dal_param swarm_task_claim_batch_params[] = {
+    {"agent", DAL_UUID, NULL, 0},
+    {"n", DAL_INT, NULL, 0},
+};
+static const dal_expr swarm_task_claim_batch_where[1] = {
+    [0] = {.op = DAL_OP_EQ, .field = SWARM_TASK_F_STATUS,
+            .rhs = {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_PENDING}}},
+};
+static const dal_order swarm_task_claim_batch_order[] = {{SWARM_TASK_F_PRIORITY, true}, {SWARM_TASK_F_CREATED_AT, false}};
+static const dal_set swarm_task_claim_batch_set[] = {
+    {SWARM_TASK_F_STATUS, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_ASSIGNED}}, DAL_SET_ASSIGN},
+    {SWARM_TASK_F_ASSIGNED_TO, {.kind = DAL_ARG_PARAM, .param = 0}, DAL_SET_ASSIGN},
+    {SWARM_TASK_F_UPDATED_AT, {.kind = DAL_ARG_NOW}, DAL_SET_ASSIGN},
+};
+
+const dal_query swarm_task_claim_batch_query = {
+    .name = "claim_batch",
+    .model = &swarm_task_model,
+    .kind = DAL_Q_UPDATE,
+    .result = DAL_R_MANY,
+    .n_params = 2,
+    .params = swarm_task_claim_batch_params,
+    .where = &swarm_task_claim_batch_where[0],
+    .n_order = 2,
+    .order = swarm_task_claim_batch_order,
+    .limit = {.kind = DAL_ARG_PARAM, .param = 1},
+    .n_set = 3,
+    .set = swarm_task_claim_batch_set,
+    .id = 9,
+};
+
+/*
+ * update Task.requeue(id: uuid) -> one {
+ *   set status = pending, assigned_to = null, retry_count = retry_count + 1, updated_at = now()
+ *   where id = $id
+ * }
+ */
+static const dal_param swarm_task_requeue_params[] = {
+    {"id", DAL_UUID, NULL, 0},
+};
+static const dal_expr swarm_task_requeue_where[1] = {
+    [0] = {.op = DAL_OP_EQ, .field = SWARM_TASK_F_ID,
+            .rhs = {.kind = DAL_ARG_PARAM, .param = 0}},
+};
+static const dal_set swarm_task_requeue_set[] = {
+    {SWARM_TASK_F_STATUS, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_ENUM, .as.i = SWARM_TASK_STATUS_PENDING}}, DAL_SET_ASSIGN},
+    {SWARM_TASK_F_ASSIGNED_TO, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_UUID, .is_null = true}}, DAL_SET_ASSIGN},
+    {SWARM_TASK_F_RETRY_COUNT, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_U32, .as.u = 1u}}, DAL_SET_ADD},
+    {SWARM_TASK_F_UPDATED_AT, {.kind = DAL_ARG_NOW}, DAL_SET_ASSIGN},
+};
+
+const dal_query swarm_task_requeue_query = {
+    .name = "requeue",
+    .model = &swarm_task_model,
+    .kind = DAL_Q_UPDATE,
+    .result = DAL_R_ONE,
+    .n_params = 1,
+    .params = swarm_task_requeue_params,
+    .where = &swarm_task_requeue_where[0],
+    .n_set = 4,
+    .set = swarm_task_requeue_set,
+    .id = 10,
 };
 
 /*
@@ -968,7 +1078,7 @@ const dal_query swarm_event_by_agent_query = {
     .n_order = 2,
     .order = swarm_event_by_agent_order,
     .limit = {.kind = DAL_ARG_PARAM, .param = 1},
-    .id = 8,
+    .id = 11,
 };
 
 /*
@@ -999,7 +1109,7 @@ const dal_query swarm_event_by_type_query = {
     .n_order = 2,
     .order = swarm_event_by_type_order,
     .limit = {.kind = DAL_ARG_PARAM, .param = 1},
-    .id = 9,
+    .id = 12,
 };
 
 /*
@@ -1027,7 +1137,7 @@ const dal_query swarm_event_since_query = {
     .where = &swarm_event_since_where[0],
     .n_order = 2,
     .order = swarm_event_since_order,
-    .id = 10,
+    .id = 13,
 };
 
 /*
@@ -1051,7 +1161,7 @@ const dal_query swarm_event_before_query = {
     .n_params = 1,
     .params = swarm_event_before_params,
     .where = &swarm_event_before_where[0],
-    .id = 11,
+    .id = 14,
 };
 
 /*
@@ -1092,7 +1202,7 @@ const dal_query swarm_message_between_query = {
     .n_order = 1,
     .order = swarm_message_between_order,
     .limit = {.kind = DAL_ARG_PARAM, .param = 2},
-    .id = 12,
+    .id = 15,
 };
 
 /*
@@ -1123,7 +1233,7 @@ const dal_query swarm_message_unread_query = {
     .where = &swarm_message_unread_where[0],
     .n_order = 1,
     .order = swarm_message_unread_order,
-    .id = 13,
+    .id = 16,
 };
 
 /*
@@ -1140,8 +1250,8 @@ static const dal_expr swarm_message_mark_read_where[1] = {
             .rhs = {.kind = DAL_ARG_PARAM, .param = 0}},
 };
 static const dal_set swarm_message_mark_read_set[] = {
-    {SWARM_MESSAGE_F_READ, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_BOOL, .as.i = 1}}},
-    {SWARM_MESSAGE_F_READ_AT, {.kind = DAL_ARG_NOW}},
+    {SWARM_MESSAGE_F_READ, {.kind = DAL_ARG_VALUE, .value = {.type = DAL_BOOL, .as.i = 1}}, DAL_SET_ASSIGN},
+    {SWARM_MESSAGE_F_READ_AT, {.kind = DAL_ARG_NOW}, DAL_SET_ASSIGN},
 };
 
 const dal_query swarm_message_mark_read_query = {
@@ -1154,7 +1264,7 @@ const dal_query swarm_message_mark_read_query = {
     .where = &swarm_message_mark_read_where[0],
     .n_set = 2,
     .set = swarm_message_mark_read_set,
-    .id = 14,
+    .id = 17,
 };
 
 /*
@@ -1186,7 +1296,7 @@ const dal_query swarm_metric_by_agent_query = {
     .where = &swarm_metric_by_agent_where[0],
     .n_order = 1,
     .order = swarm_metric_by_agent_order,
-    .id = 15,
+    .id = 18,
 };
 
 /*
@@ -1298,7 +1408,7 @@ const dal_query swarm_metric_summary_query = {
     .n_items = 6,
     .items = swarm_metric_summary_items,
     .row = &swarm_metric_summary_row_model,
-    .id = 16,
+    .id = 19,
 };
 
 /* ------------------------------------------------------------------------
@@ -1327,6 +1437,9 @@ static const dal_query *const swarm_queries[] = {
     &swarm_task_status_counts_query,
     &swarm_task_by_agent_query,
     &swarm_task_claim_query,
+    &swarm_task_claim_next_query,
+    &swarm_task_claim_batch_query,
+    &swarm_task_requeue_query,
     &swarm_event_by_agent_query,
     &swarm_event_by_type_query,
     &swarm_event_since_query,
@@ -1345,7 +1458,7 @@ const dal_schema swarm_schema = {
     .enums = swarm_enums,
     .n_models = 5,
     .models = swarm_models,
-    .n_queries = 17,
+    .n_queries = 20,
     .queries = swarm_queries,
 };
 
@@ -2028,6 +2141,37 @@ dal_code swarm_task_claim(swarm_db *db, const char *id, const char *agent_id, bo
     if (rc == DAL_OK && changed != NULL)
         *changed = n > 0;
     return rc;
+}
+
+dal_code swarm_task_claim_next(swarm_db *db, const char *agent, swarm_task *out, bool *found, dal_error *err)
+{
+    const dal_value args[] = {
+        {.type = DAL_UUID, .is_null = agent == NULL, .as.s = agent},
+    };
+    return dal_query_one((dal_db *)db, &swarm_task_claim_next_query, args, out, found, err);
+}
+
+dal_code swarm_task_claim_batch(swarm_db *db, const char *agent, int64_t n_, swarm_task_list *out, dal_error *err)
+{
+    const dal_value args[] = {
+        {.type = DAL_UUID, .is_null = agent == NULL, .as.s = agent},
+        {.type = DAL_INT, .as.i = (int64_t)n_},
+    };
+    dal_list view = {out ? out->n : 0, out ? (void *)out->v : NULL};
+    dal_code rc = dal_query_many((dal_db *)db, &swarm_task_claim_batch_query, args, out ? &view : NULL, err);
+    if (rc == DAL_OK) {
+        out->n = view.n;
+        out->v = view.v;
+    }
+    return rc;
+}
+
+dal_code swarm_task_requeue(swarm_db *db, const char *id, dal_error *err)
+{
+    const dal_value args[] = {
+        {.type = DAL_UUID, .is_null = id == NULL, .as.s = id},
+    };
+    return dal_exec((dal_db *)db, &swarm_task_requeue_query, args, NULL, err);
 }
 
 swarm_task_query *swarm_task_query_new(void)

@@ -523,6 +523,34 @@ dal_code swarm_task_by_agent(swarm_db *db, const char *agent_id, swarm_task_list
  */
 dal_code swarm_task_claim(swarm_db *db, const char *id, const char *agent_id, bool *changed, dal_error *err);
 
+/*
+ * update Task.claim_next(agent: uuid) -> one {
+ *   set status = assigned, assigned_to = $agent, updated_at = now()
+ *   where status = pending
+ *   order by priority desc, created_at asc
+ *   limit 1
+ * }
+ */
+dal_code swarm_task_claim_next(swarm_db *db, const char *agent, swarm_task *out, bool *found, dal_error *err);
+
+/*
+ * update Task.claim_batch(agent: uuid, n: int) -> many {
+ *   set status = assigned, assigned_to = $agent, updated_at = now()
+ *   where status = pending
+ *   order by priority desc, created_at asc
+ *   limit $n
+ * }
+ */
+dal_code swarm_task_claim_batch(swarm_db *db, const char *agent, int64_t n_, swarm_task_list *out, dal_error *err);
+
+/*
+ * update Task.requeue(id: uuid) -> one {
+ *   set status = pending, assigned_to = null, retry_count = retry_count + 1, updated_at = now()
+ *   where id = $id
+ * }
+ */
+dal_code swarm_task_requeue(swarm_db *db, const char *id, dal_error *err);
+
 /* Run-time queries of Task (see dal_builder.h). Queries and conditions of
  * one model cannot be given to another's functions. */
 typedef struct swarm_task_query swarm_task_query;
@@ -1084,6 +1112,9 @@ extern const dal_query swarm_task_status_counts_query;
 extern const dal_model swarm_task_status_counts_row_model;
 extern const dal_query swarm_task_by_agent_query;
 extern const dal_query swarm_task_claim_query;
+extern const dal_query swarm_task_claim_next_query;
+extern const dal_query swarm_task_claim_batch_query;
+extern const dal_query swarm_task_requeue_query;
 extern const dal_query swarm_event_by_agent_query;
 extern const dal_query swarm_event_by_type_query;
 extern const dal_query swarm_event_since_query;

@@ -859,12 +859,28 @@ static const diag_case cases[] = {
      "               ^\n"},
     {"update_bad_result",
      NS "model A { id int @id  n int }\n"
-     "update A.q() -> many { set n = 1 }\n",
+     "update A.q() -> rows { set n = 1 }\n",
      0,
-     "t.dal:3:17: error: update A.q cannot return 'many': it returns -> count, -> bool or -> "
-     "one\n"
-     "update A.q() -> many { set n = 1 }\n"
+     "t.dal:3:17: error: update A.q cannot return 'rows': it returns -> count, -> bool, -> one "
+     "or -> many\n"
+     "update A.q() -> rows { set n = 1 }\n"
      "                ^\n"},
+    {"update_one_limit",
+     NS "model A { id int @id  n int }\n"
+     "update A.q(k: int) -> one { set n = 1 order by n limit $k }\n",
+     0,
+     "t.dal:3:56: error: update A.q -> one changes at most one row: write 'limit 1' or no "
+     "limit\n"
+     "update A.q(k: int) -> one { set n = 1 order by n limit $k }\n"
+     "                                                       ^\n"},
+    {"update_many_orders_by_set_field",
+     NS "model A { id int @id  n int  at timestamp @updated_now }\n"
+     "update A.q() -> many { set n = 1 order by at limit 3 }\n",
+     0,
+     "t.dal:3:43: error: update A.q -> many returns its rows in its order, so it cannot order "
+     "by 'at', which it sets (@updated_now)\n"
+     "update A.q() -> many { set n = 1 order by at limit 3 }\n"
+     "                                          ^\n"},
     {"delete_bad_result",
      NS MA "delete A.q() -> bool { where id = 1 }\n",
      0,
@@ -1094,13 +1110,43 @@ static const diag_case cases[] = {
      "and offset)\n"
      "query A.q() -> many { set id = 1 }\n"
      "                      ^\n"},
-    {"limit_in_update",
-     NS "model A { id int @id  n int }\n"
-     "update A.q() -> count { set n = 1 limit 5 }\n",
+    {"arith_other_field",
+     NS "model A { id int @id  n int  k int }\n"
+     "update A.q() -> count { set n = k + 1 }\n",
      0,
-     "t.dal:3:35: error: 'limit' is not allowed in update A.q (it takes set and where)\n"
-     "update A.q() -> count { set n = 1 limit 5 }\n"
+     "t.dal:3:33: error: 'k' here must be the field being set: write 'n = n + ...'\n"
+     "update A.q() -> count { set n = k + 1 }\n"
+     "                                ^\n"},
+    {"arith_not_integer",
+     NS "model A { id int @id  s text }\n"
+     "update A.q() -> count { set s = s + 1 }\n",
+     0,
+     "t.dal:3:29: error: 's' is text: + and - work on int, i32, u32 and u64 fields that are not optional\n"
+     "update A.q() -> count { set s = s + 1 }\n"
+     "                            ^\n"},
+    {"arith_optional_param",
+     NS "model A { id int @id  n int }\n"
+     "update A.q(k: int?) -> count { set n = n - $k }\n",
+     0,
+     "t.dal:3:44: error: parameter '$k' is int?: the amount of + or - is an integer (int, i32, u32 or u64) "
+     "parameter that is not optional\n"
+     "update A.q(k: int?) -> count { set n = n - $k }\n"
+     "                                           ^\n"},
+    {"arith_without_operator",
+     NS "model A { id int @id  n int }\n"
+     "update A.q() -> count { set n = n 1 }\n",
+     0,
+     "t.dal:3:35: error: expected '+' or '-' before '1'\n"
+     "update A.q() -> count { set n = n 1 }\n"
      "                                  ^\n"},
+    {"offset_in_update",
+     NS "model A { id int @id  n int }\n"
+     "update A.q() -> count { set n = 1 limit 5 offset 2 }\n",
+     0,
+     "t.dal:3:43: error: 'offset' is not allowed in update A.q (it takes set, where, order by "
+     "and limit)\n"
+     "update A.q() -> count { set n = 1 limit 5 offset 2 }\n"
+     "                                          ^\n"},
     {"group_in_query",
      NS MA "query A.q() -> many { group by id }\n",
      0,

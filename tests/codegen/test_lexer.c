@@ -344,8 +344,8 @@ static void test_bad_characters(void **state)
                               "t.dal:1:11: error: malformed number '1.2.3'\n"
                               "limit 10x 1.2.3\n"
                               "          ^\n");
-    errors("\tx - y", "t.dal:1:4: error: unexpected character '-'\n"
-                      "\tx - y\n"
+    errors("\tx % y", "t.dal:1:4: error: unexpected character '%'\n"
+                      "\tx % y\n"
                       "\t  ^\n");                  /* the tab kept: the caret aligns */
     errors("a\x7f", "t.dal:1:2: error: unexpected control character 0x7F\n"
                     "a?\n"

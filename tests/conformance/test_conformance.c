@@ -541,6 +541,251 @@ static void test_task_claim_race(void **state)
     clear_agents(a, RACE_THREADS);
 }
 
+/* claim_next / claim_batch: one atomic update that picks the first pending
+ * task(s) by priority desc, created_at asc (ties by id) and returns them. */
+static void test_task_claim_next(void **state)
+{
+    swarm_db *db = *state;
+    swarm_agent a[2];
+    seed_agents(db, a, 2);
+    enum { N = 8 };
+    swarm_task t[N];
+    /* expected claim order: 3 (critical), 1 and 6 (high; 1 older), 7 (high,
+     * same created_at as 6 but a larger id), 0, 4 (medium), 5 (low); 2 runs */
+    static const swarm_task_priority prio[N] = {SWARM_TASK_PRIORITY_MEDIUM, SWARM_TASK_PRIORITY_HIGH,
+                                               SWARM_TASK_PRIORITY_CRITICAL, SWARM_TASK_PRIORITY_CRITICAL,
+                                               SWARM_TASK_PRIORITY_MEDIUM, SWARM_TASK_PRIORITY_LOW,
+                                               SWARM_TASK_PRIORITY_HIGH, SWARM_TASK_PRIORITY_HIGH};
+    static const int64_t created[N] = {10, 20, 5, 30, 40, 1, 50, 50};
+    for (int i = 0; i < N; i++) {
+        task_make(&t[i], (unsigned)i, prio[i], created[i]);
+        t[i].updated_at = 7;
+    }
+    t[2].status = SWARM_TASK_STATUS_RUNNING;
+    OK(swarm_task_insert_many(db, t, N, err));
+
+    int64_t before = dal_now_us();
+    swarm_task out;
+    swarm_task_init(&out);
+    bool found = false;
+    OK(swarm_task_claim_next(db, a[0].id, &out, &found, err));
+    assert_true(found);
+    assert_string_equal(out.id, t[3].id);
+    assert_int_equal(out.status, SWARM_TASK_STATUS_ASSIGNED);
+    assert_true(out.has_assigned_to);
+    assert_string_equal(out.assigned_to, a[0].id);
+    assert_true(out.updated_at >= before); /* @updated_now */
+    assert_int_equal(out.created_at, 30);   /* the rest of the row as stored */
+    /* the returned row is the stored one */
+    swarm_task got;
+    swarm_task_init(&got);
+    OK(swarm_task_get(db, t[3].id, &got, &found, err));
+    assert_true(swarm_task_equal(&got, &out));
+
+    /* a batch: the next three in order, for the other agent */
+    swarm_task_list l = {0, NULL};
+    OK(swarm_task_claim_batch(db, a[1].id, 3, &l, err));
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.v[0].id, t[1].id);
+    assert_string_equal(l.v[1].id, t[6].id);
+    assert_string_equal(l.v[2].id, t[7].id);
+    for (size_t i = 0; i < l.n; i++) {
+        assert_int_equal(l.v[i].status, SWARM_TASK_STATUS_ASSIGNED);
+        assert_string_equal(l.v[i].assigned_to, a[1].id);
+    }
+    /* a batch of 0 claims nothing; a negative size is refused */
+    OK(swarm_task_claim_batch(db, a[1].id, 0, &l, err));
+    assert_int_equal(l.n, 0);
+    dal_error e = {0};
+    assert_int_equal(swarm_task_claim_batch(db, a[1].id, -1, &l, &e), DAL_ERR_INVALID);
+    assert_contains(e.message, "limit");
+
+    /* an agent that does not exist: a constraint error, nothing claimed */
+    char ghost[DAL_UUID_SIZE];
+    uuid_n(ghost, 777);
+    e = (dal_error){0};
+    assert_int_equal(swarm_task_claim_next(db, ghost, &out, &found, &e), DAL_ERR_CONSTRAINT);
+    OK(swarm_task_get(db, t[0].id, &got, &found, err));
+    assert_int_equal(got.status, SWARM_TASK_STATUS_PENDING);
+
+    /* inside a transaction: claimed there, undone by its rollback */
+    swarm_tx *tx = swarm_begin(db, NULL);
+    assert_non_null(tx);
+    OK(swarm_task_claim_next(swarm_tx_db(tx), a[0].id, &out, &found, err));
+    assert_true(found);
+    assert_string_equal(out.id, t[0].id);
+    OK(swarm_rollback(tx, err));
+    swarm_tx_free(tx);
+    OK(swarm_task_get(db, t[0].id, &got, &found, err));
+    assert_int_equal(got.status, SWARM_TASK_STATUS_PENDING);
+
+    /* the rest, then nothing pending: found = false, out unchanged */
+    OK(swarm_task_claim_batch(db, a[0].id, 100, &l, err));
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.v[0].id, t[0].id);
+    assert_string_equal(l.v[1].id, t[4].id);
+    assert_string_equal(l.v[2].id, t[5].id);
+    found = true;
+    OK(swarm_task_claim_next(db, a[0].id, &out, &found, err));
+    assert_false(found);
+    assert_string_equal(out.id, t[0].id);
+    OK(swarm_task_claim_batch(db, a[0].id, 5, &l, err));
+    assert_int_equal(l.n, 0);
+    OK(swarm_task_get(db, t[2].id, &got, &found, err));
+    assert_int_equal(got.status, SWARM_TASK_STATUS_RUNNING); /* never pending: never claimed */
+
+    swarm_task_list_free(&l);
+    swarm_task_clear(&got);
+    swarm_task_clear(&out);
+    for (int i = 0; i < N; i++)
+        swarm_task_clear(&t[i]);
+    clear_agents(a, 2);
+}
+
+/* requeue: retry_count = retry_count + 1 in the same atomic update; a result
+ * out of the field's range (u32) is refused with the same error on every
+ * backend, and nothing changes. */
+static void test_task_requeue_arithmetic(void **state)
+{
+    swarm_db *db = *state;
+    swarm_agent a[1];
+    seed_agents(db, a, 1);
+    swarm_task t[2], got;
+    task_make(&t[0], 1, SWARM_TASK_PRIORITY_MEDIUM, 1);
+    task_make(&t[1], 2, SWARM_TASK_PRIORITY_MEDIUM, 2);
+    t[1].retry_count = UINT32_MAX;
+    OK(swarm_task_insert_many(db, t, 2, err));
+    swarm_task_init(&got);
+    bool found = false;
+    OK(swarm_task_claim_next(db, a[0].id, &got, &found, err));
+    assert_string_equal(got.id, t[0].id);
+    for (uint32_t i = 1; i <= 3; i++) {
+        OK(swarm_task_requeue(db, t[0].id, err));
+        OK(swarm_task_get(db, t[0].id, &got, &found, err));
+        assert_int_equal(got.retry_count, i);
+        assert_int_equal(got.status, SWARM_TASK_STATUS_PENDING);
+        assert_false(got.has_assigned_to);
+    }
+    /* inside a transaction, undone by its rollback */
+    swarm_tx *tx = swarm_begin(db, NULL);
+    assert_non_null(tx);
+    OK(swarm_task_requeue(swarm_tx_db(tx), t[0].id, err));
+    OK(swarm_rollback(tx, err));
+    swarm_tx_free(tx);
+    OK(swarm_task_get(db, t[0].id, &got, &found, err));
+    assert_int_equal(got.retry_count, 3);
+    /* 4294967295 + 1 does not fit a u32 */
+    dal_error e = {0};
+    assert_int_equal(swarm_task_requeue(db, t[1].id, &e), DAL_ERR_CONSTRAINT);
+    assert_string_equal(e.message, "Task.requeue: the new tasks.retry_count (retry_count + the amount) is out of "
+                                   "range for u32; nothing was changed");
+    OK(swarm_task_get(db, t[1].id, &got, &found, err));
+    assert_int_equal(got.retry_count, UINT32_MAX);
+    /* a task that does not exist: not found, as for every update -> one */
+    char missing[DAL_UUID_SIZE];
+    uuid_n(missing, 999);
+    assert_int_equal(swarm_task_requeue(db, missing, &e), DAL_ERR_NOT_FOUND);
+    swarm_task_clear(&got);
+    swarm_task_clear(&t[0]);
+    swarm_task_clear(&t[1]);
+    clear_agents(a, 1);
+}
+
+typedef struct next_racer {
+    race *r;
+    int k;
+    int wins;
+    dal_code rc;
+    dal_error err;
+} next_racer;
+
+/* Claims until the queue is empty: even threads one at a time, odd ones in
+ * batches of 7. Counts each claimed task by its number. */
+static void *next_race_thread(void *arg)
+{
+    next_racer *me = arg;
+    swarm_task out;
+    swarm_task_init(&out);
+    swarm_task_list l = {0, NULL};
+    for (;;) {
+        size_t got = 0;
+        if (me->k % 2 == 0) {
+            bool found = false;
+            me->rc = swarm_task_claim_next(me->r->db, me->r->agents[me->k], &out, &found, &me->err);
+            if (me->rc != DAL_OK || !found)
+                break;
+            got = 1;
+        } else {
+            me->rc = swarm_task_claim_batch(me->r->db, me->r->agents[me->k], 7, &l, &me->err);
+            if (me->rc != DAL_OK || l.n == 0)
+                break;
+            got = l.n;
+        }
+        for (size_t j = 0; j < got; j++) {
+            const swarm_task *t = me->k % 2 == 0 ? &out : &l.v[j];
+            unsigned n = (unsigned)strtoul(t->id + 24, NULL, 10) - 2000;
+            if (n < RACE_TASKS && strcmp(t->assigned_to, me->r->agents[me->k]) == 0)
+                atomic_fetch_add(&me->r->wins_per_task[n], 1);
+            else
+                atomic_fetch_add(&me->r->wins_per_task[0], 1000); /* a wrong row: fails the count */
+            me->wins++;
+        }
+    }
+    swarm_task_clear(&out);
+    swarm_task_list_free(&l);
+    return NULL;
+}
+
+static void test_task_claim_next_race(void **state)
+{
+    swarm_db *db = *state;
+    static race r;
+    memset(&r, 0, sizeof r);
+    r.db = db;
+    swarm_agent a[RACE_THREADS];
+    seed_agents(db, a, RACE_THREADS);
+    for (int k = 0; k < RACE_THREADS; k++)
+        memcpy(r.agents[k], a[k].id, DAL_UUID_SIZE);
+    r.tasks = calloc(RACE_TASKS, sizeof *r.tasks);
+    assert_non_null(r.tasks);
+    for (int i = 0; i < RACE_TASKS; i++)
+        task_make(&r.tasks[i], (unsigned)i, (swarm_task_priority)(i % 4), i);
+    OK(swarm_task_insert_many(db, r.tasks, RACE_TASKS, err));
+
+    pthread_t th[RACE_THREADS];
+    next_racer rs[RACE_THREADS];
+    for (int k = 0; k < RACE_THREADS; k++) {
+        rs[k] = (next_racer){.r = &r, .k = k};
+        assert_int_equal(pthread_create(&th[k], NULL, next_race_thread, &rs[k]), 0);
+    }
+    int total = 0;
+    for (int k = 0; k < RACE_THREADS; k++) {
+        pthread_join(th[k], NULL);
+        if (rs[k].rc != DAL_OK)
+            fail_msg("claimer %d: %s", k, rs[k].err.message);
+        total += rs[k].wins;
+    }
+    /* every task claimed exactly once, by the worker that got it back */
+    assert_int_equal(total, RACE_TASKS);
+    for (int i = 0; i < RACE_TASKS; i++)
+        assert_int_equal(atomic_load(&r.wins_per_task[i]), 1);
+    swarm_task_list l = {0, NULL};
+    OK(swarm_task_pending(db, &l, err));
+    assert_int_equal(l.n, 0);
+    int owned = 0;
+    for (int k = 0; k < RACE_THREADS; k++) {
+        OK(swarm_task_by_agent(db, r.agents[k], &l, err));
+        assert_int_equal(l.n, (size_t)rs[k].wins);
+        owned += (int)l.n;
+    }
+    assert_int_equal(owned, RACE_TASKS);
+    swarm_task_list_free(&l);
+    for (int i = 0; i < RACE_TASKS; i++)
+        swarm_task_clear(&r.tasks[i]);
+    free(r.tasks);
+    clear_agents(a, RACE_THREADS);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Events                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -1470,6 +1715,9 @@ int main(int argc, char **argv)
         T(test_task_pending_and_by_agent),
         T(test_task_claim),
         T(test_task_claim_race),
+        T(test_task_claim_next),
+        T(test_task_requeue_arithmetic),
+        T(test_task_claim_next_race),
         T(test_event_sequence),
         T(test_event_queries),
         T(test_timestamps_far_past_and_future),

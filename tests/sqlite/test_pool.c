@@ -78,6 +78,25 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* One acquire on a thread of its own, timed. */
+typedef struct acquirer {
+    dal_pool *p;
+    void *conn;
+    dal_error err;
+    int64_t ms;
+} acquirer;
+
+static void *acquire_thread(void *arg)
+{
+    acquirer *a = arg;
+    int64_t t0 = now_ms();
+    a->conn = dal_pool_acquire(a->p, &a->err);
+    a->ms = now_ms() - t0;
+    if (a->conn != NULL)
+        dal_pool_release(a->p, a->conn, false);
+    return NULL;
+}
+
 static void test_limits_and_status(void **state)
 {
     (void)state;
@@ -98,13 +117,15 @@ static void test_limits_and_status(void **state)
     dal_pool_status_read(p, &st);
     assert_int_equal(st.active, 3);
     assert_int_equal(st.idle, 0);
-    /* full: waits connection_timeout_ms, then a pool error */
-    int64_t t0 = now_ms();
-    assert_null(dal_pool_acquire(p, &err));
-    int64_t waited = now_ms() - t0;
-    assert_int_equal(err.code, DAL_ERR_POOL);
-    assert_string_equal(err.message, "no connection free within 100 ms (max 3)");
-    assert_in_range(waited, 90, 1500);
+    /* full: another thread waits connection_timeout_ms, then a pool error */
+    acquirer other = {.p = p};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, acquire_thread, &other), 0);
+    pthread_join(th, NULL);
+    assert_null(other.conn);
+    assert_int_equal(other.err.code, DAL_ERR_POOL);
+    assert_string_equal(other.err.message, "no connection free within 100 ms (max 3)");
+    assert_in_range(other.ms, 90, 1500);
     dal_pool_status_read(p, &st);
     assert_int_equal(st.waits, 1);
     assert_int_equal(st.timeouts, 1);
@@ -211,6 +232,158 @@ static void test_destroy_with_connections_out(void **state)
     dal_pool_release(NULL, NULL, false);
 }
 
+/* A thread that holds every connection and asks for one more would wait for
+ * itself: it is told at once, and nothing counts as a wait or a timeout. */
+static void test_self_wait(void **state)
+{
+    (void)state;
+    fake f;
+    dal_error err = {0};
+    dal_pool *p = make_pool(&f, 2, 1, 5000, 60000, &err);
+    void *a = dal_pool_acquire(p, &err), *b = dal_pool_acquire(p, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_null(dal_pool_acquire(p, &err)); /* at once: no wait counted below */
+    assert_int_equal(err.code, DAL_ERR_POOL);
+    assert_string_equal(err.message, "this thread holds every connection (max 2), so waiting for one would never "
+                                     "end: run the call through the handle of the transaction that holds it "
+                                     "(dal_tx_db), or raise max_connections");
+    dal_pool_status st;
+    dal_pool_status_read(p, &st);
+    assert_int_equal(st.active, 2);
+    assert_int_equal(st.waits, 0);
+    assert_int_equal(st.timeouts, 0);
+    /* one released: served again */
+    dal_pool_release(p, b, false);
+    void *c = dal_pool_acquire(p, &err);
+    assert_ptr_equal(c, b);
+    dal_pool_release(p, c, false);
+    dal_pool_release(p, a, false);
+    dal_pool_destroy(p);
+    assert_int_equal(f.live, 0);
+}
+
+/* A thread of its own that runs the steps it is given, one at a time, so
+ * that a test decides the order of everything (no dependence on scheduling). */
+typedef struct runner {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    void (*step)(struct runner *);
+    bool quit;
+    dal_pool *p;
+    void *conn;
+} runner;
+
+static void *runner_main(void *arg)
+{
+    runner *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (r->step == NULL && !r->quit)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->step == NULL)
+            break;
+        r->step(r);
+        r->step = NULL;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Runs step on r's thread and returns once it is done. */
+static void run_step(runner *r, void (*step)(runner *))
+{
+    pthread_mutex_lock(&r->mu);
+    r->step = step;
+    pthread_cond_broadcast(&r->cv);
+    while (r->step != NULL)
+        pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void step_acquire(runner *r)
+{
+    dal_error err = {0};
+    r->conn = dal_pool_acquire(r->p, &err);
+}
+
+static void step_release(runner *r)
+{
+    dal_pool_release(r->p, r->conn, false);
+}
+
+/* Affinity: each thread gets back the connection it released last while it
+ * is idle, even when another was released more recently; a thread whose own
+ * is taken gets the most recently released one. */
+static void test_affinity(void **state)
+{
+    (void)state;
+    fake f;
+    dal_error err = {0};
+    dal_pool *p = make_pool(&f, 4, 0, 1000, 60000, &err);
+    runner r[2];
+    for (int i = 0; i < 2; i++) {
+        memset(&r[i], 0, sizeof r[i]);
+        pthread_mutex_init(&r[i].mu, NULL);
+        pthread_cond_init(&r[i].cv, NULL);
+        r[i].p = p;
+        assert_int_equal(pthread_create(&r[i].th, NULL, runner_main, &r[i]), 0);
+    }
+    run_step(&r[0], step_acquire);
+    run_step(&r[1], step_acquire);
+    void *mine0 = r[0].conn, *mine1 = r[1].conn;
+    assert_non_null(mine0);
+    assert_non_null(mine1);
+    assert_ptr_not_equal(mine0, mine1);
+    run_step(&r[0], step_release);
+    run_step(&r[1], step_release); /* the most recently released: mine1 */
+    for (int round = 0; round < 3; round++) {
+        run_step(&r[0], step_acquire);
+        assert_ptr_equal(r[0].conn, mine0); /* not mine1, though it is on top */
+        run_step(&r[0], step_release);
+        run_step(&r[1], step_acquire);
+        assert_ptr_equal(r[1].conn, mine1);
+        run_step(&r[1], step_release);
+    }
+    /* thread 0's own is out (held by the main thread): it gets the top one */
+    void *held = NULL;
+    run_step(&r[1], step_acquire);  /* thread 1 holds mine1 */
+    run_step(&r[0], step_acquire);
+    assert_ptr_equal(r[0].conn, mine0);
+    run_step(&r[0], step_release);
+    held = dal_pool_acquire(p, &err); /* the main thread has no affinity: the top, mine0 */
+    assert_ptr_equal(held, mine0);
+    run_step(&r[0], step_acquire);    /* its own is held: none idle, so a new one */
+    assert_non_null(r[0].conn);
+    assert_ptr_not_equal(r[0].conn, mine0);
+    assert_ptr_not_equal(r[0].conn, mine1);
+    assert_int_equal(f.opened, 3);
+    dal_pool_status st;
+    dal_pool_status_read(p, &st);
+    assert_int_equal(st.active, 3);
+    assert_int_equal(st.idle, 0);
+    assert_int_equal(st.waits, 0);
+    run_step(&r[0], step_release);
+    run_step(&r[1], step_release);
+    dal_pool_release(p, held, false);
+    dal_pool_status_read(p, &st);
+    assert_int_equal(st.active, 0);
+    assert_int_equal(st.idle, 3);
+    for (int i = 0; i < 2; i++) {
+        pthread_mutex_lock(&r[i].mu);
+        r[i].quit = true;
+        pthread_cond_broadcast(&r[i].cv);
+        pthread_mutex_unlock(&r[i].mu);
+        pthread_join(r[i].th, NULL);
+        pthread_cond_destroy(&r[i].cv);
+        pthread_mutex_destroy(&r[i].mu);
+    }
+    dal_pool_destroy(p);
+    assert_int_equal(f.live, 0);
+}
+
 enum { N_THREADS = 8, N_ROUNDS = 2000, MAX = 3 };
 
 typedef struct stress {
@@ -276,6 +449,8 @@ int main(void)
         cmocka_unit_test(test_idle_expiry),
         cmocka_unit_test(test_destroy_with_connections_out),
         cmocka_unit_test(test_many_threads),
+        cmocka_unit_test(test_self_wait),
+        cmocka_unit_test(test_affinity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -822,6 +822,81 @@ static void test_pool_exhaustion(void **state)
     dal_close(db);
 }
 
+/* An update that returns its row and cannot hand it back (a stored value
+ * that does not decode) changes nothing: the row is still there to claim. */
+static void test_update_returning_is_atomic(void **state)
+{
+    (void)state;
+    char path[300];
+    dal_db *db = open_fresh(path, sizeof path, NULL);
+    dal_error err = {0};
+    t_item a, b, out;
+    item_make(&a, "small", 1);
+    item_make(&b, "big", 9);
+    insert_ok(db, &a);
+    insert_ok(db, &b);
+    sqlite3 *raw;
+    dal_sqlite_conn *conn = dal_sqlite_acquire(db, &raw, &err);
+    assert_non_null(conn);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE items SET data = '{not json' WHERE name = 'big'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    dal_sqlite_release(db, conn);
+    dal_value red = {.type = DAL_ENUM, .as.i = T_COLOR_RED};
+    bool found = false;
+    dal_record_init(&t_item_model, &out);
+    assert_int_equal(dal_query_one(db, &t_item_first_of_query, &red, &out, &found, &err), DAL_ERR_SERIALIZATION);
+    assert_false(found);
+    conn = dal_sqlite_acquire(db, &raw, &err);
+    assert_int_equal(raw_int(raw, "SELECT count(*) FROM items WHERE flag = 1"), 0); /* not changed */
+    assert_int_equal(sqlite3_exec(raw, "UPDATE items SET data = '{}' WHERE name = 'big'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    dal_sqlite_release(db, conn);
+    assert_int_equal(dal_query_one(db, &t_item_first_of_query, &red, &out, &found, &err), DAL_OK);
+    assert_true(found);
+    assert_string_equal(out.name, "big");
+    assert_true(out.flag);
+    dal_record_clear(&t_item_model, &a);
+    dal_record_clear(&t_item_model, &b);
+    dal_record_clear(&t_item_model, &out);
+    dal_close(db);
+}
+
+/* max_connections=1 alone is accepted (min_idle follows it down); a root
+ * read from the thread whose transaction holds the only connection fails at
+ * once with a pool error that says why, instead of waiting
+ * connection_timeout_ms for itself; the transaction goes on unharmed. */
+static void test_pool_one_connection_self_wait(void **state)
+{
+    (void)state;
+    char path[300];
+    dal_db *db = open_fresh(path, sizeof path, "max_connections=1&connection_timeout_ms=5000");
+    dal_error err = {0};
+    dal_pool_status st;
+    assert_int_equal(dal_pool_status_get(db, &st, &err), DAL_OK);
+    assert_int_equal(st.max, 1);
+    assert_int_equal(st.idle, 1);
+    dal_tx *tx = dal_begin(db, &err);
+    assert_non_null(tx);
+    int64_t n = -1;
+    assert_int_equal(dal_count(db, &t_item_model, &n, &err), DAL_ERR_POOL); /* at once: no wait counted below */
+    assert_contains(err.message, "this thread holds every connection (max 1)");
+    assert_contains(err.message, "dal_tx_db");
+    assert_int_equal(n, -1);
+    assert_int_equal(dal_pool_status_get(db, &st, &err), DAL_OK);
+    assert_int_equal(st.waits, 0);
+    assert_int_equal(st.timeouts, 0);
+    assert_int_equal(dal_count(dal_tx_db(tx), &t_item_model, &n, &err), DAL_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(dal_commit(tx, &err), DAL_OK);
+    dal_tx_free(tx);
+    assert_int_equal(dal_count(db, &t_item_model, &n, &err), DAL_OK);
+    dal_close(db);
+    /* min_idle named in the URL above max_connections is still refused */
+    assert_null(open_path(path, "max_connections=1&min_idle=2", &err));
+    assert_int_equal(err.code, DAL_ERR_INVALID);
+    assert_contains(err.message, "min_idle (2) exceeds max_connections (1)");
+}
+
 static void test_pool_idle_timeout(void **state)
 {
     (void)state;
@@ -1341,6 +1416,8 @@ int main(void)
         cmocka_unit_test(test_survives_reopen),
         cmocka_unit_test(test_missing_index_added_on_open),
         cmocka_unit_test(test_pool_exhaustion),
+        cmocka_unit_test(test_pool_one_connection_self_wait),
+        cmocka_unit_test(test_update_returning_is_atomic),
         cmocka_unit_test(test_pool_idle_timeout),
         cmocka_unit_test(test_pool_status_figures),
         cmocka_unit_test(test_corrupt_values),
