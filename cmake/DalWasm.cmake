@@ -37,9 +37,20 @@ if(NOT DAL_HOST_DALC)
     message(FATAL_ERROR "dal: building the host dalc failed (configure it yourself and pass -DDAL_HOST_DALC=...)")
   endif()
   set(DAL_HOST_DALC ${host}/codegen/dalc CACHE FILEPATH "dalc built for the build machine" FORCE)
+  set(DAL_HOST_DALC_TREE ${host} CACHE INTERNAL "")
 endif()
 add_executable(dalc IMPORTED GLOBAL)
 set_target_properties(dalc PROPERTIES IMPORTED_LOCATION ${DAL_HOST_DALC})
+# The host dalc we built follows codegen/: brought up to date on every build,
+# before any generation (a newer dalc then regenerates).
+if(DAL_HOST_DALC_TREE)
+  add_custom_target(dal_host_dalc
+    COMMAND ${CMAKE_COMMAND} -E env --unset=CC --unset=CFLAGS --unset=LDFLAGS
+            ${CMAKE_COMMAND} --build ${DAL_HOST_DALC_TREE} --target dalc
+    BYPRODUCTS ${DAL_HOST_DALC}
+    COMMENT "host dalc"
+    VERBATIM)
+endif()
 
 # --- cJSON -------------------------------------------------------------------
 if(NOT DAL_WASM_CJSON_DIR)
@@ -76,6 +87,9 @@ target_link_options(dal INTERFACE
 include(DalGenerate)
 dal_generate(swarm SCHEMA ${dal_src}/schema/swarm.dal)
 dal_target_warnings(swarm)
+if(TARGET dal_host_dalc)
+  add_dependencies(swarm dal_host_dalc)
+endif()
 
 if(DAL_BUILD_TESTS)
   include(CTest)
