@@ -4,6 +4,8 @@
 #   cmake/install-deps.sh --test     also what the tests need (cmocka, valgrind, clang, a
 #                                    PostgreSQL server the tests start and stop)
 #   cmake/install-deps.sh --fuzz     also clang and its runtime (libFuzzer)
+#   cmake/install-deps.sh --wasm     also the WebAssembly build and its browser tests:
+#                                    emscripten, chromium, node + npm, dpkg-dev (apt-get source)
 set -euo pipefail
 
 pkgs=(cmake make gcc pkg-config lemon re2c libsqlite3-dev libcjson-dev libpq-dev)
@@ -12,6 +14,12 @@ for arg in "$@"; do
     --test) pkgs+=(libcmocka-dev valgrind sqlite3 clang postgresql) ;;
     --fuzz) pkgs+=(clang libclang-rt-14-dev) ;;
     --bench) pkgs+=(gnuplot-nox) ;;
+    --wasm)
+      pkgs+=(emscripten chromium dpkg-dev)
+      # node and npm: any installed ones do (Debian's nodejs + npm otherwise)
+      command -v node >/dev/null || pkgs+=(nodejs)
+      command -v npm >/dev/null || pkgs+=(npm)
+      ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done

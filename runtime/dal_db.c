@@ -172,7 +172,11 @@ dal_db *dal_open(const dal_schema *s, const char *url, const dal_options *opts, 
         return NULL;
     }
     if (url == NULL) {
+#ifdef __EMSCRIPTEN__
+        snprintf(deflt, sizeof deflt, "idb:%s", s->ns); /* the browser's embedded default */
+#else
         snprintf(deflt, sizeof deflt, "sqlite:%s.db", s->ns);
+#endif
         url = deflt;
     }
     const char *full_url = url;

@@ -42,6 +42,18 @@ dal_code dal_memory_stats(dal_db *db, struct dal_memory_stats *st, dal_error *er
  * and is unaffected). A non-memory or NULL db is ignored. */
 void dal_memory_stats_reset(dal_db *db);
 
+/* For a backend that keeps a memory store as its working set (idb:): inserts
+ * rows read back from elsewhere. Unlike insert, @sequence values are kept as
+ * given (the model's counters move past them) and references are not checked
+ * (rows of a consistent store arrive in any order); unique keys are. All or
+ * none, outside a transaction (db is a root or a transaction handle). */
+dal_code dal_memory_load(dal_db *db, const dal_model *m, void *objs, size_t n, dal_error *err);
+
+/* The last @sequence value handed out for field `field` of m, in *value; with
+ * raise, the counter first moves up to *value when it is below. */
+dal_code dal_memory_sequence(dal_db *db, const dal_model *m, unsigned field, uint64_t *value, bool raise,
+                             dal_error *err);
+
 #ifdef __cplusplus
 }
 #endif

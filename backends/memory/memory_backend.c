@@ -428,6 +428,7 @@ typedef struct wctx {
     mem_count cnt;
     const char *what;  /* "insert", "delete", "Task.claim" ... for messages */
     dal_error *err;
+    bool load;         /* dal_memory_load: keep @sequence values, references unchecked */
 } wctx;
 
 static void stmt_begin(wctx *w, dal_db *h, mem_store *st, const char *what, dal_error *err)
@@ -718,6 +719,33 @@ static void assign_sequences(mem_table *t, void *data, void *obj)
     }
 }
 
+static uint64_t get_uint(dal_type t, const void *p)
+{
+    switch (t) {
+    case DAL_INT:
+    case DAL_TIMESTAMP: return (uint64_t)*(const int64_t *)p;
+    case DAL_I32: return (uint64_t)(int64_t)*(const int32_t *)p;
+    case DAL_U32: return *(const uint32_t *)p;
+    case DAL_U64: return *(const uint64_t *)p;
+    case DAL_REAL: return *(const double *)p >= 0 ? (uint64_t)*(const double *)p : 0;
+    default: return 0;
+    }
+}
+
+/* dal_memory_load: the row keeps its @sequence values; counters move past them. */
+static void raise_sequences(mem_table *t, const void *data)
+{
+    const dal_model *m = t->m;
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const dal_field *f = &m->fields[i];
+        if (!(f->flags & DAL_F_SEQUENCE) || !dal_field_present(f, data))
+            continue;
+        uint64_t v = get_uint(f->type, (const char *)data + f->offset);
+        if (v > t->seq[i])
+            t->seq[i] = v;
+    }
+}
+
 /* Copies the stored @sequence values of old into the new row and obj. */
 static void keep_sequences(const mem_table *t, const void *old, void *data, void *obj)
 {
@@ -741,24 +769,12 @@ static void keep_sequences(const mem_table *t, const void *old, void *data, void
 /* Writes                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Raises the @sequence counters of t to at least obj's values (rows
- * imported with their numbers, dal_copy_all). */
-static void import_sequences(mem_table *t, const void *obj)
-{
-    const dal_model *m = t->m;
-    for (size_t i = 0; i < m->n_fields; i++) {
-        const dal_field *f = &m->fields[i];
-        if (!(f->flags & DAL_F_SEQUENCE))
-            continue;
-        dal_value v = dal_field_value(f, obj);
-        uint64_t u = f->type == DAL_U32 || f->type == DAL_U64 ? v.as.u : v.as.i < 0 ? 0 : (uint64_t)v.as.i;
-        if (u > t->seq[i])
-            t->seq[i] = u;
-    }
-}
+/* How rows come in: new rows get @sequence numbers; imported rows
+ * (dal_copy_all) and loaded rows (dal_memory_load) keep theirs and move the
+ * counters past them; loaded rows also skip the reference checks. */
+typedef enum ins_mode { INS_NEW, INS_IMPORT, INS_LOAD } ins_mode;
 
-/* keep_seq: the row keeps the @sequence values it has (an import). */
-static dal_code insert_one(wctx *w, mem_table *t, void *obj, bool keep_seq)
+static dal_code insert_one(wctx *w, mem_table *t, void *obj, ins_mode mode)
 {
     mem_row *r;
     if (!undo_reserve(w->log, 1))
@@ -767,8 +783,8 @@ static dal_code insert_one(wctx *w, mem_table *t, void *obj, bool keep_seq)
     if (rc != DAL_OK)
         return rc;
     void *d = mem_data(t, r);
-    if (keep_seq)
-        import_sequences(t, obj);
+    if (mode != INS_NEW)
+        raise_sequences(t, d);
     else
         assign_sequences(t, d, obj);
     if ((rc = check_unique(w, t, d, NULL)) != DAL_OK) {
@@ -777,7 +793,7 @@ static dal_code insert_one(wctx *w, mem_table *t, void *obj, bool keep_seq)
     }
     row_link(t, r);
     /* parents after linking: a row may reference itself */
-    if ((rc = check_parents(w, t, d, NULL)) != DAL_OK) {
+    if (!w->load && (rc = check_parents(w, t, d, NULL)) != DAL_OK) {
         row_unlink(t, r);
         row_free(t, r);
         return rc;
@@ -823,7 +839,7 @@ static void seq_restore(const seq_saved *s)
     memcpy(s->seq, s->local, s->n * sizeof *s->seq);
 }
 
-static dal_code insert_rows(dal_db *h, const dal_model *m, void *objs, size_t n, bool keep_seq, dal_error *err)
+static dal_code insert_rows(dal_db *h, const dal_model *m, void *objs, size_t n, ins_mode mode, dal_error *err)
 {
     access a;
     dal_code rc = enter(h, true, &a, err);
@@ -835,13 +851,14 @@ static dal_code insert_rows(dal_db *h, const dal_model *m, void *objs, size_t n,
         return no_table(m, "insert", err);
     }
     wctx w;
-    stmt_begin(&w, h, a.st, "insert", err);
+    stmt_begin(&w, h, a.st, mode == INS_LOAD ? "load" : "insert", err);
+    w.load = mode == INS_LOAD;
     seq_saved saved;
     seq_save(&saved, t);
     if (!table_reserve(t, n))
         rc = w_nomem(&w, t);
     for (size_t i = 0; i < n && rc == DAL_OK; i++) {
-        rc = insert_one(&w, t, (char *)objs + i * m->size, keep_seq);
+        rc = insert_one(&w, t, (char *)objs + i * m->size, mode);
         if (rc != DAL_OK && n > 1)
             dal_error_prefix(err, "row %zu of %zu", i + 1, n);
     }
@@ -854,12 +871,12 @@ static dal_code insert_rows(dal_db *h, const dal_model *m, void *objs, size_t n,
 
 static dal_code mem_insert(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err)
 {
-    return insert_rows(h, m, objs, n, false, err);
+    return insert_rows(h, m, objs, n, INS_NEW, err);
 }
 
 static dal_code mem_import(dal_db *h, const dal_model *m, void *objs, size_t n, dal_error *err)
 {
-    return insert_rows(h, m, objs, n, true, err);
+    return insert_rows(h, m, objs, n, INS_IMPORT, err);
 }
 
 /* The row with the given key values, or NULL. */
@@ -1817,6 +1834,38 @@ dal_code dal_memory_stats(dal_db *db, struct dal_memory_stats *out, dal_error *e
     out->seeks = atomic_load(&hs->seeks);
     out->seek_steps = atomic_load(&hs->seek_steps);
     out->rows = rows;
+    return DAL_OK;
+}
+
+dal_code dal_memory_load(dal_db *db, const dal_model *m, void *objs, size_t n, dal_error *err)
+{
+    if (db == NULL || m == NULL || (objs == NULL && n > 0))
+        return dal_set_error(err, DAL_ERR_INVALID, "dal_memory_load: handle, model and rows are required");
+    if (db->vt != &dal_memory_backend || db->root == NULL)
+        return dal_set_error(err, DAL_ERR_INVALID, "dal_memory_load: not a memory database");
+    return insert_rows(db, m, objs, n, INS_LOAD, err);
+}
+
+dal_code dal_memory_sequence(dal_db *db, const dal_model *m, unsigned field, uint64_t *value, bool raise,
+                             dal_error *err)
+{
+    if (db == NULL || m == NULL || value == NULL || field >= m->n_fields)
+        return dal_set_error(err, DAL_ERR_INVALID, "dal_memory_sequence: handle, model, field and value are required");
+    if (db->vt != &dal_memory_backend || db->root == NULL)
+        return dal_set_error(err, DAL_ERR_INVALID, "dal_memory_sequence: not a memory database");
+    access a;
+    dal_code rc = enter(db, raise, &a, err);
+    if (rc != DAL_OK)
+        return rc;
+    mem_table *t = table_of(a.st, m);
+    if (t == NULL) {
+        leave(&a, NULL);
+        return no_table(m, "sequence", err);
+    }
+    if (raise && *value > t->seq[field])
+        t->seq[field] = *value;
+    *value = t->seq[field];
+    leave(&a, NULL);
     return DAL_OK;
 }
 
