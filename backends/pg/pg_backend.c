@@ -1111,6 +1111,36 @@ static dal_code params_plan(pg_params *p, const sq_plan *plan, const dal_value *
 
 typedef enum q_mode { Q_ROWS, Q_CHANGE, Q_COUNT } q_mode;
 
+/* An update's field = field + / - amount whose result is out of the field's
+ * range: the SQL makes it NULL, which the column's NOT NULL refuses (23502
+ * naming the column), or bigint arithmetic overflows first (22003, naming
+ * none: the cause when exactly one field is set that way). Fills err as
+ * SQLite and memory word it and returns DAL_ERR_CONSTRAINT, or DAL_OK when
+ * that is not the cause. */
+static dal_code arith_error(const PGresult *r, const dal_query *q, dal_error *err)
+{
+    const char *state = sqlstate(r), *col = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
+    bool notnull = strcmp(state, "23502") == 0, overflow = strcmp(state, "22003") == 0;
+    if (q->kind != DAL_Q_UPDATE || !(notnull ? col != NULL : overflow))
+        return DAL_OK;
+    const dal_set *hit = NULL;
+    for (size_t i = 0; i < q->n_set; i++) {
+        const dal_set *set = &q->set[i];
+        if (set->op == DAL_SET_ASSIGN || (notnull && strcmp(col, q->model->fields[set->field].column) != 0))
+            continue;
+        if (hit != NULL)
+            return DAL_OK; /* overflow in one of several: which is unknown */
+        hit = set;
+    }
+    if (hit == NULL)
+        return DAL_OK;
+    const dal_field *f = &q->model->fields[hit->field];
+    return dal_set_error(err, DAL_ERR_CONSTRAINT,
+                         "%s.%s: the new %s.%s (%s %c the amount) is out of range for %s; nothing was changed",
+                         q->model->name, q->name[0] ? q->name : "query", q->model->table, f->column, f->column,
+                         hit->op == DAL_SET_ADD ? '+' : '-', dal_type_name(f->type));
+}
+
 /* Runs query q (plan: its SQL) in one call: rows of `rows_model` into out,
  * the rows changed into *n, or the count into *n. */
 static dal_code run_query(dal_db *h, const dal_query *q, const sq_plan *plan, const dal_value *args, q_mode mode,
@@ -1134,7 +1164,8 @@ static dal_code run_query(dal_db *h, const dal_query *q, const sq_plan *plan, co
                 char what[160];
                 snprintf(what, sizeof what, "%s.%s on", q->model->name, q->name[0] ? q->name : "query");
                 write_ctx w = {.m = q->model, .deleting = q->kind == DAL_Q_DELETE};
-                rc = mode == Q_CHANGE ? write_error(call.c, r, &w, err, what)
+                if ((rc = arith_error(r, q, err)) == DAL_OK)
+                    rc = mode == Q_CHANGE ? write_error(call.c, r, &w, err, what)
                                       : pg_error(call.c, r, err, "%s.%s", q->model->name,
                                                  q->name[0] ? q->name : "query");
             } else if (mode == Q_ROWS) {

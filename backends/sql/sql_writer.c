@@ -631,6 +631,12 @@ static void plan_update(plan_builder *pb)
 {
     const dal_query *q = pb->q;
     const dal_model *m = q->model;
+    /* PostgreSQL: RETURNING hands the rows back in no particular order, so
+     * an update that returns many does it in a WITH and sorts them there,
+     * as a select would (SQLite's backend sorts them on the client) */
+    bool sorted = q->result == DAL_R_MANY && strcmp(pb->d->name, "postgresql") == 0;
+    if (sorted)
+        sq_buf_add(&pb->sql, "WITH changed AS (");
     sq_buf_add(&pb->sql, "UPDATE ");
     sq_buf_ident(&pb->sql, m->table);
     sq_buf_add(&pb->sql, " SET ");
@@ -694,6 +700,12 @@ static void plan_update(plan_builder *pb)
     if (q->result == DAL_R_MANY || first_only) {
         sq_buf_add(&pb->sql, " RETURNING ");
         add_columns(&pb->sql, m);
+    }
+    if (sorted) {
+        sq_buf_add(&pb->sql, ") SELECT ");
+        add_columns(&pb->sql, m);
+        sq_buf_add(&pb->sql, " FROM changed");
+        add_order(pb);
     }
 }
 
