@@ -68,7 +68,7 @@ set_target_properties(cjson PROPERTIES
 # --- the runtime library -----------------------------------------------------
 add_library(dal STATIC)
 add_library(dal::dal ALIAS dal)
-target_include_directories(dal PUBLIC ${dal_src}/runtime)
+target_include_directories(dal PUBLIC ${CMAKE_CURRENT_BINARY_DIR}/include ${dal_src}/runtime)
 target_link_libraries(dal PUBLIC cjson)
 target_compile_definitions(dal PRIVATE _POSIX_C_SOURCE=200809L)
 dal_target_warnings(dal)
